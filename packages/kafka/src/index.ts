@@ -1,0 +1,10 @@
+export { createKafka } from './client.js';
+export type { KafkaClientOptions, Logger } from './client.js';
+export { createAtomicSender } from './atomic-sender.js';
+export type { AtomicSender, AtomicSenderOptions, WriteRequest } from './atomic-sender.js';
+export { KafkaWriteError } from './errors.js';
+export type { KafkaErrorCode } from './errors.js';
+export { toMessage } from './codec.js';
+export { partitionFor } from './partition.js';
+export { EVENTS_PARTITIONS, topicNames, TOPICS, topicSpecs } from './topics.js';
+export type { TopicNames, TopicSpec } from './topics.js';

@@ -1,0 +1,72 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { CreatedData, EventId, Topic, UserId } from './envelope.js';
+import { LIMITS } from './limits.js';
+
+/**
+ * `POST /v1/notifications`: exactly one of `userId`, `userIds`, `topic`.
+ * With one recipient an explicit `id` is the event id; with several, each
+ * recipient's event id is derived from it (see ingest docs), so a retry
+ * yields the same ids.
+ */
+export const NotificationRequest = Type.Object(
+  {
+    id: Type.Optional(EventId),
+    userId: Type.Optional(UserId),
+    userIds: Type.Optional(Type.Array(UserId, { minItems: 1, maxItems: LIMITS.recipientsMax })),
+    topic: Type.Optional(Topic),
+    time: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+    data: CreatedData,
+  },
+  { additionalProperties: false },
+);
+export type NotificationRequest = Static<typeof NotificationRequest>;
+
+export const BatchRequest = Type.Object(
+  { notifications: Type.Array(NotificationRequest, { minItems: 1, maxItems: LIMITS.batchMax }) },
+  { additionalProperties: false },
+);
+export type BatchRequest = Static<typeof BatchRequest>;
+
+export const AcceptedResponse = Type.Object({ ids: Type.Array(Type.String()) });
+export type AcceptedResponse = Static<typeof AcceptedResponse>;
+
+/** `POST /v1/me/notifications/read|seen|archive|unarchive`. */
+export const StateRequest = Type.Object(
+  {
+    ids: Type.Optional(Type.Array(EventId, { minItems: 1, maxItems: LIMITS.stateIdsMax })),
+    all: Type.Optional(Type.Literal(true)),
+  },
+  { additionalProperties: false },
+);
+export type StateRequest = Static<typeof StateRequest>;
+
+export interface InboxItem {
+  id: string;
+  category: string;
+  title: string;
+  body?: string | undefined;
+  url?: string | undefined;
+  payload?: unknown;
+  priority: 'low' | 'normal' | 'high';
+  groupKey?: string | undefined;
+  expiresAt?: string | undefined;
+  createdAt: string;
+  seenAt: string | null;
+  readAt: string | null;
+  archivedAt: string | null;
+}
+export interface InboxPage {
+  items: InboxItem[];
+  /** Pass as `before` for the next (older) page; absent on the last page. */
+  nextBefore?: string;
+  /** Stream position the page is complete up to; resume the socket from it. */
+  cursor: string;
+  unread: number;
+}
+
+/** Every HTTP error body. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  issues?: { path: string; message: string }[];
+}

@@ -1,0 +1,47 @@
+export { LIMITS, ID_PATTERN, USER_ID_PATTERN } from './limits.js';
+export {
+  CreatedData,
+  CreatedEvent,
+  Envelope,
+  EventId,
+  EVENT_TYPES,
+  Priority,
+  StringEnum,
+  STATE_EVENT_TYPES,
+  StateData,
+  StateEvent,
+  Timestamp,
+  Topic,
+  UserId,
+  isCreated,
+} from './envelope.js';
+export type { EventType, StateEventType } from './envelope.js';
+export { ajv, coercingAjv, compile, jsonBytes, parseEnvelope, toIssues, validateEnvelope } from './validate.js';
+export type { Validated, ValidationIssue } from './validate.js';
+export { decodeCursor, encodeCursor } from './cursor.js';
+export type { CursorPosition, DecodedCursor } from './cursor.js';
+export {
+  CLIENT_MESSAGE_TYPES,
+  CloseCode,
+  HelloMessage,
+  PingMessage,
+  RefreshMessage,
+  StateRequestMessage,
+  SUBPROTOCOL,
+} from './ws.js';
+export type {
+  ClientMessage,
+  ErrorMessage,
+  EventMessage,
+  PongMessage,
+  ResultMessage,
+  ServerMessage,
+  SyncedMessage,
+  SyncedReason,
+  TokenExpiringMessage,
+  WelcomeMessage,
+} from './ws.js';
+export { AcceptedResponse, BatchRequest, NotificationRequest, StateRequest } from './http.js';
+export type { ErrorBody, InboxItem, InboxPage } from './http.js';
+export { ERRORS, errorStatus } from './errors.js';
+export type { ErrorCode } from './errors.js';

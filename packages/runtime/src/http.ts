@@ -1,0 +1,145 @@
+import { fastify, LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { AuthError, bearerToken, requireScope, type Principal, type TokenVerifier } from '@tidings/auth';
+import { ajv, coercingAjv, ERRORS, toIssues, type ErrorBody, type ErrorCode } from '@tidings/protocol';
+import { ApiError } from './api-error.js';
+import { redactUrl } from './logger.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface HttpServerOptions {
+  logger: Logger;
+  registry: Registry;
+  /** Largest accepted request body in bytes. */
+  bodyLimit?: number;
+  /** Dependency checks for /readyz; each throws when its dependency is unreachable. */
+  readiness: Record<string, () => Promise<void>>;
+}
+
+/** Errors that are safe to send as they are, with the status they map to. */
+function classify(error: FastifyError | Error): { status: number; body: ErrorBody; headers?: Record<string, string> } {
+  const send = (code: ErrorCode, message?: string, issues?: ErrorBody['issues']) => ({
+    status: ERRORS[code].status,
+    body: { code, message: message ?? ERRORS[code].message, ...(issues ? { issues } : {}) },
+  });
+  if (error instanceof ApiError) return send(error.code, error.message, error.issues);
+  if (error instanceof AuthError) return send(error.code, error.message);
+  const fe = error as FastifyError & { validationContext?: string; retryable?: boolean };
+  if (fe.validation) {
+    const prefix = fe.validationContext && fe.validationContext !== 'body' ? `/${fe.validationContext}` : '';
+    return send('TIDINGS_ERR_VALIDATION', 'request failed validation', toIssues(fe.validation as never, prefix));
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return send('TIDINGS_ERR_TOO_LARGE', 'request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return send('TIDINGS_ERR_UNSUPPORTED_MEDIA');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return send('TIDINGS_ERR_BAD_JSON');
+  }
+  if (fe instanceof SyntaxError || fe.statusCode === 400) return send('TIDINGS_ERR_BAD_JSON', fe.message);
+  if (fe.statusCode === 429) return send('TIDINGS_ERR_RATE_LIMITED');
+  if (fe.statusCode === 413) return send('TIDINGS_ERR_TOO_LARGE');
+  if (fe.name === 'KafkaWriteError') {
+    return { ...send('TIDINGS_ERR_UNAVAILABLE'), headers: { 'retry-after': '1' } };
+  }
+  return send('TIDINGS_ERR_INTERNAL');
+}
+
+/**
+ * A Fastify instance with what every service shares: JSON errors with
+ * stable codes, request validation through the protocol's Ajv (so paths
+ * and messages match every other edge), /healthz, /readyz and /metrics.
+ */
+export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
+  const app = fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps the default instance type.
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    // Requests are logged once, by our onResponse hook, with tokens redacted from URLs.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    // Ids are ours: no reflection of a client-chosen request id into logs.
+    genReqId: () => Math.random().toString(36).slice(2, 12),
+    ajv: undefined,
+  });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'querystring' || httpPart === 'params' ? coercingAjv : ajv).compile(schema),
+  );
+  app.decorateRequest('principal', null);
+
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError, req, reply) => {
+    const { status, body, headers } = classify(error);
+    if (status >= 500) req.log.error({ err: error, url: redactUrl(req.url) }, 'request failed');
+    if (headers) void reply.headers(headers);
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ code: 'TIDINGS_ERR_NOT_FOUND', message: `no route ${req.method} ${redactUrl(req.url)}` }),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const checks: Record<string, string> = {};
+    let ready = true;
+    await Promise.all(
+      Object.entries(opts.readiness).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), 2000);
+          checks[name] = 'ok';
+        } catch (error) {
+          ready = false;
+          checks[name] = (error as Error).message;
+        }
+      }),
+    );
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+  app.get('/metrics', async (_req, reply) =>
+    reply.header('content-type', opts.registry.contentType).send(await opts.registry.metrics()),
+  );
+  return app;
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A preHandler that verifies the bearer token and, if given, requires a scope. */
+export function authenticate(verify: TokenVerifier, scope?: string) {
+  return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const principal = await verify(bearerToken(req.headers.authorization));
+    if (scope) requireScope(principal, scope);
+    req.principal = principal;
+  };
+}
+
+/** `http://host:port` of a listening server, for the ready log line (port 0 picks a free one). */
+export function listeningUrl(address: string | AddressInfo | null): string {
+  if (address === null || typeof address === 'string') return String(address);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}

@@ -1,0 +1,7 @@
+export { createLogger, redactUrl, REDACT_PATHS } from './logger.js';
+export type { Logger } from './logger.js';
+export { createRegistry } from './metrics.js';
+export { onShutdown } from './shutdown.js';
+export { ApiError } from './api-error.js';
+export { authenticate, createHttpServer, listeningUrl } from './http.js';
+export type { HttpServerOptions } from './http.js';

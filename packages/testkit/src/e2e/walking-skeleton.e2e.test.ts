@@ -1,0 +1,109 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { SyncedMessage, WelcomeMessage } from '@tidings/protocol';
+import { createNamespace, type Namespace } from '../stack/namespace.js';
+import { startStack, type Stack } from '../stack/stack.js';
+import { testAuthEnv, tokenFor } from '../testing/auth.js';
+import { testEnv } from '../testing/config.js';
+import { requestJson } from '../testing/http.js';
+import { openSocket } from '../testing/ws-client.js';
+
+/**
+ * The real path end to end: HTTP → ingest → Kafka → persister → Postgres,
+ * and Kafka → gateway → WebSocket, with a resume on the *other* node.
+ */
+const env = testEnv();
+let ns: Namespace;
+let stack: Stack;
+let pool: pg.Pool;
+
+before(async () => {
+  ns = await createNamespace(env.brokers, env.databaseUrl);
+  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 2 });
+  pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 2 });
+});
+after(async () => {
+  await pool?.end();
+  await stack?.stop();
+  await ns?.drop();
+});
+
+const wsUrl = (http: string) => `${http.replace('http', 'ws')}/v1/stream`;
+
+async function send(producerToken: string, userId: string, title: string): Promise<string> {
+  const res = await requestJson<{ ids: string[] }>('POST', `${stack.ingest.url}/v1/notifications`, {
+    token: producerToken,
+    body: { userId, data: { category: 'test', title } },
+  });
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  assert.equal(res.body.ids.length, 1);
+  return res.body.ids[0]!;
+}
+
+test('a notification flows to Postgres and to the socket, and a resume on the other node gets what was missed', async () => {
+  const userId = `alice-${randomBytes(4).toString('hex')}`;
+  const producer = await tokenFor(env.authSecret, 'billing', ['notifications:write']);
+  const userToken = await tokenFor(env.authSecret, userId);
+
+  const a = await openSocket(wsUrl(stack.gateways[0]!.url));
+  a.send({ type: 'hello', token: userToken });
+  const welcome = await a.waitFor<WelcomeMessage>((m) => m.type === 'welcome');
+  assert.equal(welcome.userId, userId);
+  const synced = await a.waitFor<SyncedMessage>((m) => m.type === 'synced');
+  assert.equal(synced.recovered, true);
+
+  const first = await send(producer, userId, 'first');
+  const [live] = await a.waitForEvents(1);
+  assert.equal(live!.event.id, first);
+  assert.equal(live!.event.userId, userId);
+  assert.equal(live!.replayed, undefined);
+
+  // Persisted once, with its log position.
+  const row = await waitForRow(first);
+  assert.equal(row.user_id, userId);
+
+  a.close();
+  await a.closed;
+  const missed = [await send(producer, userId, 'm1'), await send(producer, userId, 'm2'), await send(producer, userId, 'm3')];
+
+  const b = await openSocket(wsUrl(stack.gateways[1]!.url));
+  b.send({ type: 'hello', token: userToken, cursor: live!.cursor });
+  const resumed = await b.waitFor<SyncedMessage>((m) => m.type === 'synced');
+  assert.equal(resumed.recovered, true);
+  const got = await b.waitForEvents(3);
+  assert.deepEqual(
+    got.map((e) => e.event.id),
+    missed,
+  );
+  // A fourth one arrives live after the seam, exactly once.
+  const fourth = await send(producer, userId, 'm4');
+  const all = await b.waitForEvents(4);
+  assert.deepEqual(all.map((e) => e.event.id), [...missed, fourth]);
+  b.close();
+});
+
+async function waitForRow(id: string): Promise<{ user_id: string; partition: number }> {
+  // The persister commits asynchronously; LISTEN for its watermark notifications rather than sleeping.
+  const client = new pg.Client({ connectionString: ns.databaseUrl });
+  await client.connect();
+  try {
+    await client.query('LISTEN tidings_watermarks');
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      const r = await client.query<{ user_id: string; partition: number }>('SELECT user_id, partition FROM events WHERE id = $1', [id]);
+      if (r.rows[0]) return r.rows[0];
+      if (Date.now() > deadline) throw new Error(`event ${id} not persisted within 20 s`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        client.once('notification', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}

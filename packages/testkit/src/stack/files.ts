@@ -1,0 +1,31 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Compiled test files (`*.test.js`) under each workspace's dist/, sorted. */
+export async function findTestFiles(root: string, filter?: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const group of ['packages', 'services']) {
+    let names: string[] = [];
+    try {
+      names = await readdir(join(root, group));
+    } catch {
+      continue;
+    }
+    for (const name of names) await walk(join(root, group, name, 'dist'), out);
+  }
+  return out.filter((f) => !filter || f.includes(filter)).sort();
+}
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await walk(p, out);
+    else if (e.name.endsWith('.test.js')) out.push(p);
+  }
+}

@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import { Type } from '@sinclair/typebox';
+import type pg from 'pg';
+import type { Registry } from 'prom-client';
+import type { TokenVerifier } from '@tidings/auth';
+import type { AtomicSender } from '@tidings/kafka';
+import { StateRequest, SUBPROTOCOL } from '@tidings/protocol';
+import { ApiError, authenticate, createHttpServer, type Logger } from '@tidings/runtime';
+import type { GatewayNode } from './connection.js';
+import { inboxPage, unreadCount } from './inbox.js';
+import { produceState, type StateKind } from './state-events.js';
+
+export interface GatewayAppDeps {
+  logger: Logger;
+  registry: Registry;
+  verify: TokenVerifier;
+  pool: pg.Pool;
+  sender: AtomicSender;
+  topic: string;
+  node: GatewayNode;
+  epoch: string;
+  partitionOf: (userId: string) => number;
+  maxFrameBytes: number;
+  maxConnections: number;
+  allowedOrigins: readonly string[];
+  readiness: Record<string, () => Promise<void>>;
+}
+
+const InboxQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    before: Type.Optional(Type.String({ pattern: '^\\d{1,19}$' })),
+    status: Type.Optional(Type.Union([Type.Literal('unread'), Type.Literal('all')])),
+    archived: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInstance> {
+  const app = createHttpServer({ logger: deps.logger, registry: deps.registry, bodyLimit: 256 * 1024, readiness: deps.readiness });
+  await app.register(websocket, {
+    options: {
+      maxPayload: deps.maxFrameBytes,
+      // Select tidings.v1 when offered; a client offering none is accepted too (SPEC §7).
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    },
+  });
+
+  app.get(
+    '/v1/stream',
+    {
+      websocket: true,
+      preValidation: async (req, reply) => {
+        const origin = req.headers.origin;
+        // Cross-site WebSocket hijacking: browsers always send Origin, so an allow-list stops foreign pages.
+        if (origin && deps.allowedOrigins.length > 0 && !deps.allowedOrigins.includes(origin)) {
+          return reply.code(403).send({ code: 'TIDINGS_ERR_FORBIDDEN', message: 'origin not allowed' });
+        }
+        if (deps.node.connections >= deps.maxConnections) {
+          return reply.code(503).send({ code: 'TIDINGS_ERR_UNAVAILABLE', message: 'node is full; try another' });
+        }
+        return undefined;
+      },
+    },
+    (socket, req) => deps.node.handle(socket, req.raw),
+  );
+
+  const userAuth = authenticate(deps.verify);
+  app.get('/v1/me/notifications', { preHandler: userAuth, schema: { querystring: InboxQuery } }, async (req) => {
+    const q = req.query as { limit?: number; before?: string; status?: 'unread' | 'all'; archived?: boolean };
+    const userId = req.principal!.sub;
+    return inboxPage(deps.pool, {
+      userId,
+      partition: deps.partitionOf(userId),
+      epoch: deps.epoch,
+      limit: q.limit ?? 50,
+      before: q.before,
+      status: q.status ?? 'all',
+      archived: q.archived ?? false,
+    });
+  });
+  app.get('/v1/me/unread-count', { preHandler: userAuth }, async (req) => ({ unread: await unreadCount(deps.pool, req.principal!.sub) }));
+
+  for (const kind of ['read', 'seen', 'archive', 'unarchive'] as const satisfies readonly StateKind[]) {
+    app.post(`/v1/me/notifications/${kind}`, { preHandler: userAuth, schema: { body: StateRequest } }, async (req, reply) => {
+      const body = req.body as { ids?: string[]; all?: true };
+      if ((body.ids === undefined) === (body.all === undefined)) {
+        throw new ApiError('TIDINGS_ERR_VALIDATION', 'give exactly one of ids, all', [{ path: '/', message: 'must have exactly one of ids, all' }]);
+      }
+      const ids = await produceState(deps.sender, deps.topic, req.principal!.sub, kind, body);
+      return reply.code(202).send({ ids });
+    });
+  }
+  return app;
+}

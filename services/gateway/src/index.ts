@@ -1,0 +1,6 @@
+export { GatewayEnv, loadConfig } from './config.js';
+export type { GatewayConfig } from './config.js';
+export { resume } from './resume.js';
+export type { ResumeContext, ResumeResult } from './resume.js';
+export { createRegistry } from './registry.js';
+export type { Session, OutFrame } from './session-types.js';

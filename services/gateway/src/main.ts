@@ -1,0 +1,92 @@
+import pg from 'pg';
+import { createVerifier, verifierOptionsFrom } from '@tidings/auth';
+import { splitList } from '@tidings/config';
+import { createAtomicSender, createKafka, partitionFor, topicNames } from '@tidings/kafka';
+import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
+import { buildGatewayApp } from './app.js';
+import { loadConfig } from './config.js';
+import { createGatewayNode } from './connection.js';
+import { startLiveFeed } from './live.js';
+import { createGatewayMetrics } from './metrics.js';
+import { createRegistry as createSessionRegistry } from './registry.js';
+import { loadEpoch } from './replay.js';
+import { startWatermarks } from './watermarks.js';
+
+const config = loadConfig();
+const topics = topicNames(config.KAFKA_TOPIC_PREFIX);
+const nodeId = config.GATEWAY_NODE_ID ?? `gw-${config.GATEWAY_PORT}`;
+const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, node: nodeId });
+const registry = createRegistry('gateway');
+const metrics = createGatewayMetrics(registry);
+const kafka = createKafka({ brokers: splitList(config.KAFKA_BROKERS), clientId: `tidings-${nodeId}`, logger });
+const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 20, application_name: `tidings-${nodeId}` });
+const sender = createAtomicSender({ kafka, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${nodeId}`, logger });
+await sender.connect();
+const verify = await createVerifier(verifierOptionsFrom(config));
+const epoch = await loadEpoch(pool);
+const watermarks = await startWatermarks(config.DATABASE_URL, logger);
+const sessions = createSessionRegistry();
+
+// The feed routes through the registry, which is empty until the node exists
+// and accepts sockets, so the feed never calls `node` before it is defined.
+const feed = await startLiveFeed({
+  kafka,
+  topic: topics.events,
+  nodeId,
+  epoch,
+  registry: sessions,
+  deliver: (session, out) => node.deliver(session, out),
+  logger,
+  onBatch: (partition, lag) => metrics.feedLag.set({ partition: String(partition) }, lag),
+});
+const partitionOf = (userId: string) => partitionFor(userId, feed.partitions);
+const node = createGatewayNode({
+  nodeId,
+  verify,
+  registry: sessions,
+  sender,
+  topic: topics.events,
+  logger,
+  metrics,
+  limits: {
+    heartbeatMs: config.GATEWAY_HEARTBEAT_MS,
+    helloTimeoutMs: config.GATEWAY_HELLO_TIMEOUT_MS,
+    sendBufferBytes: config.GATEWAY_SEND_BUFFER_BYTES,
+    replayBufferEvents: config.GATEWAY_REPLAY_BUFFER_EVENTS,
+    msgRatePerSec: config.GATEWAY_MSG_RATE_PER_SEC,
+    msgBurst: config.GATEWAY_MSG_BURST,
+    maxPerUser: config.GATEWAY_MAX_CONNECTIONS_PER_USER,
+    tokenWarningMs: config.GATEWAY_TOKEN_WARNING_MS,
+  },
+  resume: { pool, epoch, watermarks, live: feed, partitionOf },
+});
+
+const app = await buildGatewayApp({
+  logger,
+  registry,
+  verify,
+  pool,
+  sender,
+  topic: topics.events,
+  node,
+  epoch,
+  partitionOf,
+  maxFrameBytes: config.GATEWAY_MAX_FRAME_BYTES,
+  maxConnections: config.GATEWAY_MAX_CONNECTIONS,
+  allowedOrigins: splitList(config.GATEWAY_ALLOWED_ORIGINS),
+  readiness: { postgres: async () => void (await pool.query('SELECT 1')) },
+});
+await app.listen({ port: config.GATEWAY_PORT, host: config.GATEWAY_HOST });
+logger.info({ url: listeningUrl(app.server.address()), epoch }, 'gateway listening');
+
+onShutdown(logger, async () => {
+  // Stop the feed first so no socket gets a half-delivered tail, then tell
+  // every client to resume elsewhere (1001).
+  await feed.close();
+  node.closeAll();
+  node.stop();
+  await app.close();
+  await sender.close();
+  await watermarks.close();
+  await pool.end();
+});

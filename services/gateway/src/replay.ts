@@ -1,0 +1,42 @@
+import type pg from 'pg';
+
+export interface ReplayRow {
+  offset: bigint;
+  /** The envelope as JSON text, rebuilt from the mirror's columns. */
+  json: string;
+}
+
+/**
+ * One page of a user's mirrored events with `after < offset < before`, in
+ * log order. The envelope is assembled by Postgres so the gateway only
+ * forwards text. `time` comes back normalized to UTC with milliseconds.
+ */
+export async function replayPage(
+  pool: pg.Pool,
+  userId: string,
+  partition: number,
+  after: bigint,
+  before: bigint,
+  limit: number,
+): Promise<ReplayRow[]> {
+  const r = await pool.query<{ offset: string; json: string }>(
+    `SELECT "offset"::text AS offset,
+            json_build_object('id', id, 'type', type, 'userId', user_id,
+              'time', to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+              'source', source, 'data', data)::text AS json
+       FROM events
+      WHERE user_id = $1 AND partition = $2 AND "offset" > $3 AND "offset" < $4
+      ORDER BY "offset"
+      LIMIT $5`,
+    [userId, partition, after.toString(), before.toString(), limit],
+  );
+  return r.rows.map((row) => ({ offset: BigInt(row.offset), json: row.json }));
+}
+
+/** The stream epoch created by migrate; cursors carry it. */
+export async function loadEpoch(pool: pg.Pool): Promise<string> {
+  const r = await pool.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'epoch'`);
+  const epoch = r.rows[0]?.value;
+  if (!epoch) throw new Error('no stream epoch in meta: run migrations first');
+  return epoch;
+}

@@ -1,0 +1,38 @@
+import pg from 'pg';
+import { createVerifier, verifierOptionsFrom } from '@tidings/auth';
+import { splitList } from '@tidings/config';
+import { createAtomicSender, createKafka, topicNames } from '@tidings/kafka';
+import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+
+const config = loadConfig();
+const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL, node: config.INGEST_INSTANCE_ID });
+const kafka = createKafka({ brokers: splitList(config.KAFKA_BROKERS), clientId: `tidings-${config.INGEST_INSTANCE_ID}`, logger });
+const senderOptions = { kafka, lingerMs: config.INGEST_LINGER_MS, sendTimeoutMs: config.INGEST_SEND_TIMEOUT_MS, logger };
+const sender = createAtomicSender({ ...senderOptions, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${config.INGEST_INSTANCE_ID}` });
+const fanoutSender = createAtomicSender({ ...senderOptions, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${config.INGEST_INSTANCE_ID}-fanout` });
+// Ready only once Kafka transactions work: the first InitProducerId can wait for the coordinator.
+await Promise.all([sender.connect(), fanoutSender.connect()]);
+const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10, application_name: 'tidings-ingest' });
+const app = await buildApp({
+  logger,
+  registry: createRegistry('ingest'),
+  verify: await createVerifier(verifierOptionsFrom(config)),
+  sender,
+  fanoutSender,
+  pool,
+  topics: topicNames(config.KAFKA_TOPIC_PREFIX),
+  rateLimitPerSec: config.INGEST_RATE_LIMIT_PER_SEC,
+});
+
+onShutdown(logger, async () => {
+  // Stop taking requests, let in-flight ones finish their Kafka commit, then close.
+  await app.close();
+  await sender.close();
+  await fanoutSender.close();
+  await pool.end();
+});
+
+await app.listen({ port: config.INGEST_PORT, host: config.INGEST_HOST });
+logger.info({ url: listeningUrl(app.server.address()) }, 'ingest listening');
