@@ -21,3 +21,4 @@ export { loadDbConfig, optionalDatabaseUrl } from './config.js';
 export type { DbConfig, DbEnv } from './config.js';
 export { DB_ERRORS, DbError, describeError, errorCode, isUnavailable, isUniqueViolation } from './errors.js';
 export type { DbErrorCode } from './errors.js';
+export { readEpoch, WATERMARK_CHANNEL } from './stream.js';

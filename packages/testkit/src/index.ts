@@ -1,8 +1,5 @@
 export {
-  CONTROL_TOPIC,
   DEFAULT_TOPICS,
-  DLQ_TOPIC,
-  EVENTS_TOPIC,
   KAFKA_LAUNCHER_ERROR_CODES,
   KAFKA_VERSION,
   KafkaLauncherError,
@@ -37,3 +34,4 @@ export { openSocket } from './testing/ws-client.js';
 export type { TestSocket } from './testing/ws-client.js';
 export { requestJson } from './testing/http.js';
 export type { JsonResponse } from './testing/http.js';
+export { waitForPersisted } from './testing/persisted.js';

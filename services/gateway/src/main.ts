@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { createVerifier, verifierOptionsFrom } from '@tidings/auth';
 import { splitList } from '@tidings/config';
+import { readEpoch } from '@tidings/db';
 import { createAtomicSender, createKafka, partitionFor, topicNames } from '@tidings/kafka';
 import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { buildGatewayApp } from './app.js';
@@ -9,7 +10,6 @@ import { createGatewayNode } from './connection.js';
 import { startLiveFeed } from './live.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createRegistry as createSessionRegistry } from './registry.js';
-import { loadEpoch } from './replay.js';
 import { startWatermarks } from './watermarks.js';
 
 const config = loadConfig();
@@ -23,7 +23,7 @@ const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 20, appli
 const sender = createAtomicSender({ kafka, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${nodeId}`, logger });
 await sender.connect();
 const verify = await createVerifier(verifierOptionsFrom(config));
-const epoch = await loadEpoch(pool);
+const epoch = await readEpoch(pool);
 const watermarks = await startWatermarks(config.DATABASE_URL, logger);
 const sessions = createSessionRegistry();
 

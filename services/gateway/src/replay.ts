@@ -32,11 +32,3 @@ export async function replayPage(
   );
   return r.rows.map((row) => ({ offset: BigInt(row.offset), json: row.json }));
 }
-
-/** The stream epoch created by migrate; cursors carry it. */
-export async function loadEpoch(pool: pg.Pool): Promise<string> {
-  const r = await pool.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'epoch'`);
-  const epoch = r.rows[0]?.value;
-  if (!epoch) throw new Error('no stream epoch in meta: run migrations first');
-  return epoch;
-}

@@ -1,8 +1,6 @@
 import pg from 'pg';
+import { WATERMARK_CHANNEL } from '@tidings/db';
 import type { Logger } from '@tidings/runtime';
-
-/** The persister's channel; payload `partition:nextOffset`. */
-export const WATERMARK_CHANNEL = 'tidings_watermarks';
 
 /**
  * The persister's per-partition watermarks, kept current over LISTEN/NOTIFY

@@ -1,9 +1,9 @@
 import type pg from 'pg';
+import { WATERMARK_CHANNEL } from '@tidings/db';
 import { isCreated, type CreatedEvent, type StateEvent } from '@tidings/protocol';
 import { applyState, insertCreated, type Positioned } from './projection.js';
 import type { DeadRecord, GoodRecord } from './records.js';
 
-export const WATERMARK_CHANNEL = 'tidings_watermarks';
 
 export interface BatchOutcome {
   inserted: number;

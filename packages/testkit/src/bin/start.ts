@@ -43,7 +43,7 @@ try {
     gateways: 2,
     withOps: true,
     logLevel: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? config.LOG_LEVEL : 'info',
-    ports: { ingest: 4000, gateway: 4100, ops: 4200, persister: 4300 },
+    ports: { ingest: config.INGEST_PORT, gateway: config.GATEWAY_PORT, ops: config.OPS_PORT, persister: config.PERSISTER_PORT },
     log: (label, line) => {
       let level = 30;
       try {

@@ -8,6 +8,7 @@ import { startStack, type Stack } from '../stack/stack.js';
 import { testAuthEnv, tokenFor } from '../testing/auth.js';
 import { testEnv } from '../testing/config.js';
 import { requestJson } from '../testing/http.js';
+import { waitForPersisted } from '../testing/persisted.js';
 import { openSocket } from '../testing/ws-client.js';
 
 /**
@@ -61,8 +62,9 @@ test('a notification flows to Postgres and to the socket, and a resume on the ot
   assert.equal(live!.replayed, undefined);
 
   // Persisted once, with its log position.
-  const row = await waitForRow(first);
-  assert.equal(row.user_id, userId);
+  await waitForPersisted(ns.databaseUrl, [first]);
+  const rows = await pool.query<{ user_id: string }>('SELECT user_id FROM events WHERE id = $1', [first]);
+  assert.deepEqual(rows.rows, [{ user_id: userId }]);
 
   a.close();
   await a.closed;
@@ -83,27 +85,3 @@ test('a notification flows to Postgres and to the socket, and a resume on the ot
   assert.deepEqual(all.map((e) => e.event.id), [...missed, fourth]);
   b.close();
 });
-
-async function waitForRow(id: string): Promise<{ user_id: string; partition: number }> {
-  // The persister commits asynchronously; LISTEN for its watermark notifications rather than sleeping.
-  const client = new pg.Client({ connectionString: ns.databaseUrl });
-  await client.connect();
-  try {
-    await client.query('LISTEN tidings_watermarks');
-    const deadline = Date.now() + 20000;
-    for (;;) {
-      const r = await client.query<{ user_id: string; partition: number }>('SELECT user_id, partition FROM events WHERE id = $1', [id]);
-      if (r.rows[0]) return r.rows[0];
-      if (Date.now() > deadline) throw new Error(`event ${id} not persisted within 20 s`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1000);
-        client.once('notification', () => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  } finally {
-    await client.end();
-  }
-}

@@ -4,7 +4,7 @@ export { startKafka } from './launcher.js';
 export type { RunningKafka } from './launcher.js';
 export { KAFKA_VERSION, resolveKafkaOptions } from './options.js';
 export type { KafkaLauncherEnv, KafkaLauncherOptions, ResolvedKafkaOptions } from './options.js';
-export { CONTROL_TOPIC, DEFAULT_TOPICS, DLQ_TOPIC, EVENTS_TOPIC, ensureTopics } from './topics.js';
+export { DEFAULT_TOPICS, ensureTopics } from './topics.js';
 export type { EnsureTopicsOptions, TopicSpec } from './topics.js';
 export { KAFKA_LAUNCHER_ERROR_CODES, KafkaLauncherError } from './errors.js';
 export type { KafkaLauncherErrorCode } from './errors.js';

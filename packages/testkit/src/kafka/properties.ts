@@ -32,6 +32,12 @@ export function renderServerProperties(spec: BrokerPropertiesSpec): string {
     ['offsets.topic.num.partitions', '12'],
     ['transaction.state.log.replication.factor', '1'],
     ['transaction.state.log.min.isr', '1'],
+    // Every producer is transactional (atomic ingest); 50 partitions (the
+    // default) makes the first InitProducerId wait seconds for the coordinator.
+    ['transaction.state.log.num.partitions', '4'],
+    // Bounds how long a crashed producer's open transaction can hold back
+    // read-committed consumers (clients ask for 10 s).
+    ['transaction.max.timeout.ms', '60000'],
     ['share.coordinator.state.topic.replication.factor', '1'],
     ['share.coordinator.state.topic.min.isr', '1'],
     ['group.initial.rebalance.delay.ms', '0'],

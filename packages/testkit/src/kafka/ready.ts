@@ -29,26 +29,37 @@ export async function waitUntilReady(opts: {
     clientId: 'tidings-testkit-ready',
     brokers: opts.brokers,
     connectionTimeout: 1_000,
-    requestTimeout: 5_000,
+    requestTimeout: 2_000,
     retry: { retries: 0 },
     logLevel: logLevel.NOTHING,
   });
   let lastError: string | undefined;
-  for (let attempts = 1; ; attempts++) {
-    if (exit) return { ready: false, reason: 'exited', exit, lastError };
+  const attempt = async (): Promise<boolean> => {
     const admin = kafka.admin();
     try {
       await admin.connect();
       await admin.listTopics();
-      return { ready: true, attempts };
+      return true;
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
+      return false;
     } finally {
       await admin.disconnect().catch(() => {});
     }
+  };
+  const died = opts.exited.then(() => 'exited' as const);
+  for (let attempts = 1; ; attempts++) {
+    // Race the broker's exit: an attempt against a port that accepts but
+    // never answers (someone else's server) would otherwise hide the exit
+    // for a whole request timeout.
+    const outcome = await Promise.race([attempt(), died]);
+    if (outcome === 'exited' || exit) {
+      const info = exit ?? (await opts.exited);
+      return { ready: false, reason: 'exited', exit: info, lastError };
+    }
+    if (outcome) return { ready: true, attempts };
     const left = deadline - Date.now();
     if (left <= 0) return { ready: false, reason: 'timeout', lastError };
-    // Wake early if the broker dies while we sleep.
     await Promise.race([delay(Math.min(pollMs, left)), opts.exited]);
   }
 }

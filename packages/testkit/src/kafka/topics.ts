@@ -1,38 +1,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin, ITopicMetadata } from 'kafkajs';
+import { topicSpecs, type TopicSpec as KafkaTopicSpec } from '@tidings/kafka';
 import { KAFKA_LAUNCHER_ERROR_CODES, KafkaLauncherError } from './errors.js';
 
-// Topic names the platform uses (SPEC §2, §4). They live here until the kafka
-// package owns them.
-
-/** Every notification and state event; key = recipient userId (SPEC §2). */
-export const EVENTS_TOPIC = 'tidings.events';
-/** Records that failed validation in a consumer, with the reason (SPEC §4). */
-export const DLQ_TOPIC = 'tidings.events.dlq';
-/** Ops commands broadcast to every gateway (e.g. redeliver). */
-export const CONTROL_TOPIC = 'tidings.control';
-
-/** A topic to create. */
-export interface TopicSpec {
-  topic: string;
-  numPartitions: number;
-  /** Default 1: the testkit broker is a single node. */
+/** A topic to create: the kafka package's spec, plus a replication factor (1 on the single test broker). */
+export interface TopicSpec extends KafkaTopicSpec {
   replicationFactor?: number;
-  /** Topic-level configs, e.g. `{ name: 'retention.ms', value: '-1' }`. */
-  configEntries?: Array<{ name: string; value: string }>;
 }
 
-/**
- * The platform's topics. 12 event partitions bound the persister's and the
- * gateways' parallelism; the DLQ and control topics are single-partition
- * because their order matters more than their throughput.
- */
-export const DEFAULT_TOPICS: readonly TopicSpec[] = Object.freeze([
-  { topic: EVENTS_TOPIC, numPartitions: 12 },
-  { topic: DLQ_TOPIC, numPartitions: 1 },
-  { topic: CONTROL_TOPIC, numPartitions: 1 },
-]);
+/** The platform's topics with the SPEC names (events 12 partitions, DLQ and control 1). */
+export const DEFAULT_TOPICS: readonly TopicSpec[] = Object.freeze(topicSpecs());
 
 export interface EnsureTopicsOptions {
   /** Bound on creation plus waiting for leaders; default 30 000 ms. */

@@ -1,0 +1,115 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Histogram } from 'prom-client';
+import { buildEnvelopes, checkEnvelopes, recipientIssues, type IdSource } from '@tidings/producer';
+import { toMessage, type WriteRequest } from '@tidings/kafka';
+import { AcceptedResponse, BatchRequest, NotificationRequest, type CreatedEvent } from '@tidings/protocol';
+import { ApiError, authenticate } from '@tidings/runtime';
+import type { IngestDeps } from './app.js';
+import { SINGLE_BODY_LIMIT } from './app.js';
+import { subscriberPages } from './subscriptions.js';
+
+function idSource(source: string, header: string | string[] | undefined): IdSource {
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key !== undefined && (key.length === 0 || key.length > 256)) {
+    throw new ApiError('TIDINGS_ERR_VALIDATION', 'Idempotency-Key must be 1..256 characters', [
+      { path: '/headers/idempotency-key', message: 'must be 1..256 characters' },
+    ]);
+  }
+  return { source, idempotencyKey: key };
+}
+
+/** Builds and checks one notification's envelopes; size problems are 413, anything else 400. */
+function envelopesFor(req: NotificationRequest, userIds: readonly string[], index: number, src: IdSource, now: string, path: string): CreatedEvent[] {
+  const events = buildEnvelopes(req, userIds, index, src, now);
+  const checked = checkEnvelopes(events, path);
+  if (!checked.ok) {
+    throw checked.tooLarge
+      ? new ApiError('TIDINGS_ERR_TOO_LARGE', 'notification is too large', checked.issues)
+      : new ApiError('TIDINGS_ERR_VALIDATION', 'request failed validation', checked.issues);
+  }
+  return events;
+}
+
+/** `POST /v1/notifications` and `POST /v1/notifications/batch`. */
+export function registerNotificationRoutes(app: FastifyInstance, deps: IngestDeps): void {
+  const accepted = new Counter({ name: 'tidings_ingest_events_accepted_total', help: 'Events committed to Kafka', registers: [deps.registry] });
+  const writeSeconds = new Histogram({
+    name: 'tidings_ingest_kafka_write_seconds',
+    help: 'Time from request validation to Kafka commit',
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
+    registers: [deps.registry],
+  });
+
+  async function commit(events: CreatedEvent[]): Promise<void> {
+    const end = writeSeconds.startTimer();
+    await deps.sender.send([{ topic: deps.topics.events, messages: events.map((e) => toMessage(e)) }]);
+    end();
+    accepted.inc(events.length);
+  }
+
+  /** Topic fan-out: one transaction, one page of subscribers in memory at a time. */
+  async function fanOut(req: NotificationRequest, src: IdSource, now: string): Promise<string[]> {
+    const ids: string[] = [];
+    async function* pages(): AsyncGenerator<WriteRequest[]> {
+      for await (const userIds of subscriberPages(deps.pool, req.topic!, deps.fanoutPageSize)) {
+        const events = envelopesFor(req, userIds, 0, src, now, '');
+        for (const e of events) ids.push(e.id);
+        yield [{ topic: deps.topics.events, messages: events.map((e) => toMessage(e)) }];
+      }
+    }
+    const end = writeSeconds.startTimer();
+    const n = await deps.fanoutSender.sendStream(pages());
+    end();
+    accepted.inc(n);
+    return ids;
+  }
+
+  const writeAuth = authenticate(deps.verify, 'notifications:write');
+  const limited = { rateLimit: {} };
+  app.post(
+    '/v1/notifications',
+    {
+      bodyLimit: SINGLE_BODY_LIMIT,
+      onRequest: writeAuth,
+      config: limited,
+      schema: { body: NotificationRequest, response: { 202: AcceptedResponse }, tags: ['notifications'] },
+    },
+    async (request, reply) => {
+      const body = request.body as NotificationRequest;
+      const issues = recipientIssues(body, '');
+      if (issues.length > 0) throw new ApiError('TIDINGS_ERR_VALIDATION', 'request failed validation', issues);
+      const src = idSource(request.principal!.sub, request.headers['idempotency-key']);
+      const now = new Date().toISOString();
+      if (body.topic !== undefined) {
+        return reply.code(202).send({ ids: await fanOut(body, src, now) });
+      }
+      const events = envelopesFor(body, body.userId !== undefined ? [body.userId] : body.userIds!, 0, src, now, '');
+      await commit(events);
+      return reply.code(202).send({ ids: events.map((e) => e.id) });
+    },
+  );
+
+  app.post(
+    '/v1/notifications/batch',
+    {
+      onRequest: writeAuth,
+      config: limited,
+      schema: { body: BatchRequest, response: { 202: AcceptedResponse }, tags: ['notifications'] },
+    },
+    async (request, reply) => {
+      const { notifications } = request.body as BatchRequest;
+      const issues = notifications.flatMap((n, i) => recipientIssues(n, `/notifications/${i}`));
+      notifications.forEach((n, i) => {
+        if (n.topic !== undefined) issues.push({ path: `/notifications/${i}/topic`, message: 'topics are not allowed in a batch; use POST /v1/notifications' });
+      });
+      if (issues.length > 0) throw new ApiError('TIDINGS_ERR_VALIDATION', 'request failed validation', issues);
+      const src = idSource(request.principal!.sub, request.headers['idempotency-key']);
+      const now = new Date().toISOString();
+      const events = notifications.flatMap((n, i) =>
+        envelopesFor(n, n.userId !== undefined ? [n.userId] : n.userIds!, i, src, now, `/notifications/${i}`),
+      );
+      await commit(events);
+      return reply.code(202).send({ ids: events.map((e) => e.id) });
+    },
+  );
+}

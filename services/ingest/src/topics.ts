@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { Topic, UserId } from '@tidings/protocol';
+import { authenticate } from '@tidings/runtime';
+import type { IngestDeps } from './app.js';
+import { subscribe, unsubscribe } from './subscriptions.js';
+
+const SubscriberParams = Type.Object({ topic: Topic, userId: UserId });
+
+/** `PUT|DELETE /v1/topics/:topic/subscribers/:userId` (scope `topics:write`); both idempotent, 204. */
+export function registerTopicRoutes(app: FastifyInstance, deps: IngestDeps): void {
+  const topicAuth = authenticate(deps.verify, 'topics:write');
+  const opts = { onRequest: topicAuth, schema: { params: SubscriberParams, tags: ['topics'] } };
+  app.put('/v1/topics/:topic/subscribers/:userId', opts, async (request, reply) => {
+    const { topic, userId } = request.params as { topic: string; userId: string };
+    await subscribe(deps.pool, topic, userId);
+    return reply.code(204).send();
+  });
+  app.delete('/v1/topics/:topic/subscribers/:userId', opts, async (request, reply) => {
+    const { topic, userId } = request.params as { topic: string; userId: string };
+    await unsubscribe(deps.pool, topic, userId);
+    return reply.code(204).send();
+  });
+}
