@@ -27,7 +27,7 @@ export function parseConfig<S extends TObject>(
   env: Record<string, string | undefined>,
 ): Readonly<Static<S>> {
   try {
-    const parsed = envSchema<Static<S>>({ schema, data: env, dotenv: false });
+    const parsed = envSchema<Static<S>>({ schema, data: env, dotenv: false, env: false });
     return Object.freeze(parsed);
   } catch (error) {
     throw toConfigError(error);
