@@ -44,4 +44,6 @@ export type {
 export { AcceptedResponse, BatchRequest, NotificationRequest, StateRequest } from './http.js';
 export type { ErrorBody, InboxItem, InboxPage } from './http.js';
 export { ERRORS, errorStatus } from './errors.js';
+export { RedeliverCommand } from './control.js';
+export type { ControlCommand } from './control.js';
 export type { ErrorCode } from './errors.js';

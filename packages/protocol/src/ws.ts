@@ -2,24 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { EventId, StringEnum, type Envelope } from './envelope.js';
 import { LIMITS } from './limits.js';
 
-/** SPEC §7: clients offer it, the server selects it. */
-export const SUBPROTOCOL = 'tidings.v1';
-
-/** WebSocket close codes of SPEC §7. */
-export const CloseCode = Object.freeze({
-  normal: 1000,
-  goingAway: 1001,
-  policy: 1008,
-  tooBig: 1009,
-  serverError: 1011,
-  noHello: 4001,
-  invalidToken: 4002,
-  tokenExpired: 4003,
-  forbidden: 4004,
-  rateLimited: 4008,
-  tooSlow: 4009,
-});
-export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+// Defined dependency-free in constants.ts (browser bundles import them from there).
+export { CloseCode, SUBPROTOCOL } from './constants.js';
 
 const RequestId = Type.String({ minLength: 1, maxLength: 64 });
 const Token = Type.String({ minLength: 1, maxLength: 8192 });

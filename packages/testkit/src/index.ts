@@ -10,6 +10,7 @@ export type {
   EnsureTopicsOptions,
   KafkaLauncherErrorCode,
   KafkaLauncherOptions,
+  RestartKafkaOptions,
   RunningKafka,
   TopicSpec,
 } from './kafka/index.js';
@@ -35,3 +36,6 @@ export type { TestSocket } from './testing/ws-client.js';
 export { requestJson } from './testing/http.js';
 export type { JsonResponse } from './testing/http.js';
 export { waitForPersisted } from './testing/persisted.js';
+export { readTopic, topicEndOffsets } from './testing/topic.js';
+export type { TopicRecord } from './testing/topic.js';
+export { waitForWatermarks } from './testing/watermarks.js';

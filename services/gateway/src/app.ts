@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { Type } from '@sinclair/typebox';
 import type pg from 'pg';
@@ -9,6 +9,7 @@ import { StateRequest, SUBPROTOCOL } from '@tidings/protocol';
 import { ApiError, authenticate, createHttpServer, type Logger } from '@tidings/runtime';
 import type { GatewayNode } from './connection.js';
 import { inboxPage, unreadCount } from './inbox.js';
+import { isUserToken } from './principal.js';
 import { produceState, type StateKind } from './state-events.js';
 
 export interface GatewayAppDeps {
@@ -41,10 +42,19 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   const app = createHttpServer({ logger: deps.logger, registry: deps.registry, bodyLimit: 256 * 1024, readiness: deps.readiness });
   await app.register(websocket, {
     options: {
+      // ws defaults to 100 MiB; larger frames are refused with 1009.
       maxPayload: deps.maxFrameBytes,
       // Select tidings.v1 when offered; a client offering none is accepted too (SPEC §7).
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+      // Frames are small JSON; deflate would cost ~300 KB of zlib state per busy socket.
+      perMessageDeflate: false,
+      // The node tracks its sockets itself (GatewayNode.drain closes them with 1001).
+      clientTracking: false,
     },
+    // ws has already closed the socket with the right code (1009, 1007…) when it
+    // reports an error; the default handler would log at error level and cut
+    // the connection before that close frame is flushed.
+    errorHandler: (error) => deps.logger.debug({ err: error }, 'websocket error'),
   });
 
   app.get(
@@ -57,6 +67,9 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
         if (origin && deps.allowedOrigins.length > 0 && !deps.allowedOrigins.includes(origin)) {
           return reply.code(403).send({ code: 'TIDINGS_ERR_FORBIDDEN', message: 'origin not allowed' });
         }
+        if (deps.node.draining) {
+          return reply.code(503).send({ code: 'TIDINGS_ERR_UNAVAILABLE', message: 'node is shutting down; try another' });
+        }
         if (deps.node.connections >= deps.maxConnections) {
           return reply.code(503).send({ code: 'TIDINGS_ERR_UNAVAILABLE', message: 'node is full; try another' });
         }
@@ -66,7 +79,11 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     (socket, req) => deps.node.handle(socket, req.raw),
   );
 
-  const userAuth = authenticate(deps.verify);
+  const verified = authenticate(deps.verify);
+  const userAuth = async (req: FastifyRequest, reply: FastifyReply) => {
+    await verified(req, reply);
+    if (!isUserToken(req.principal!)) throw new ApiError('TIDINGS_ERR_FORBIDDEN', 'service tokens cannot read a user inbox');
+  };
   app.get('/v1/me/notifications', { preHandler: userAuth, schema: { querystring: InboxQuery } }, async (req) => {
     const q = req.query as { limit?: number; before?: string; status?: 'unread' | 'all'; archived?: boolean };
     const userId = req.principal!.sub;

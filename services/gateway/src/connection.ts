@@ -2,26 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
 import { AuthError, type Principal, type TokenVerifier } from '@tidings/auth';
-import {
-  CloseCode,
-  compile,
-  HelloMessage,
-  PingMessage,
-  RefreshMessage,
-  StateRequestMessage,
-  type ClientMessage,
-  type ErrorCode,
-  type ServerMessage,
-} from '@tidings/protocol';
+import type { AtomicSender } from '@tidings/kafka';
+import { CloseCode, type ErrorCode, type HelloMessage, type RefreshMessage, type ServerMessage, type StateRequestMessage } from '@tidings/protocol';
 import type { Logger } from '@tidings/runtime';
+import { Connection, Phase } from './conn.js';
+import { choreFor, sweepPeriodMs } from './housekeeping.js';
+import { parseClientFrame, type Inbound } from './inbound.js';
 import type { GatewayMetrics } from './metrics.js';
+import { isUserToken } from './principal.js';
+import { take } from './rate.js';
 import type { SessionRegistry } from './registry.js';
-import { newBucket, take, type Bucket } from './rate.js';
-import type { ResumeContext } from './resume.js';
-import { resume } from './resume.js';
+import { resume, type ResumeContext } from './resume.js';
 import type { OutFrame, Session } from './session-types.js';
 import { produceState, type StateKind } from './state-events.js';
-import type { AtomicSender } from '@tidings/kafka';
 
 export interface ConnectionLimits {
   heartbeatMs: number;
@@ -44,80 +37,102 @@ export interface NodeContext {
   limits: ConnectionLimits;
   logger: Logger;
   metrics: GatewayMetrics;
-  /** Filled once the live feed and watermarks are up. */
   resume: Omit<ResumeContext, 'write' | 'push' | 'isOpen' | 'registry'>;
 }
 
-/** Per-socket state; the Session is created at a successful hello. */
-interface Conn {
-  id: string;
-  ws: WebSocket;
-  queryToken: string | undefined;
-  session: Session | null;
-  principal: Principal | null;
-  bucket: Bucket;
-  missedPongs: number;
-  badFrames: number;
-  helloTimer: NodeJS.Timeout | undefined;
-  warnTimer: NodeJS.Timeout | undefined;
-  expireTimer: NodeJS.Timeout | undefined;
-}
-
-const validators = {
-  hello: compile(HelloMessage),
-  ping: compile(PingMessage),
-  refresh: compile(RefreshMessage),
-  state: compile(StateRequestMessage),
-};
-const STATE_TYPES = new Set(['read', 'seen', 'archive', 'unarchive']);
-/** Bad frames tolerated before the peer counts as abusive (close 1008). */
-const MAX_BAD_FRAMES = 20;
-
 export interface GatewayNode {
   handle(ws: WebSocket, req: IncomingMessage): void;
+  /** A live event for one session: buffered while it replays, else written (deduplicated by offset). */
   deliver(session: Session, out: OutFrame): void;
+  /**
+   * A flow-controlled write (replay, redelivery): returns a promise when the
+   * socket is congested, resolved once it drained (or was closed as too slow).
+   */
+  write(session: Session, frame: string): Promise<void> | undefined;
+  isOpen(session: Session): boolean;
   readonly connections: number;
-  /** Closes every socket with 1001 (resume elsewhere). */
-  closeAll(): void;
+  readonly draining: boolean;
+  /** Refuses new sockets from now on (upgrade answers 503). */
+  refuse(): void;
+  /** Refuses new sockets and closes every open one with 1001 (resume elsewhere). */
+  drain(): void;
   stop(): void;
 }
 
+/** Bad frames tolerated before the peer counts as abusive (close 1008). */
+const MAX_BAD_FRAMES = 20;
+const kConn = Symbol('tidings.connection');
+type TaggedSocket = WebSocket & { [kConn]?: Connection };
+
+function tokenFromUrl(url: string | undefined): string | undefined {
+  const q = url?.indexOf('?') ?? -1;
+  if (q < 0) return undefined;
+  return new URLSearchParams(url!.slice(q + 1)).get('token') ?? undefined;
+}
+
 export function createGatewayNode(ctx: NodeContext): GatewayNode {
-  const conns = new Set<Conn>();
+  const conns = new Set<Connection>();
   const { limits, metrics, logger } = ctx;
+  // Replay and redelivery pause above this much queued output; a live write
+  // above sendBufferBytes closes the socket as too slow instead.
+  const highWater = Math.min(256 * 1024, Math.floor(limits.sendBufferBytes / 2));
+  // A socket that cannot take a replay frame for two heartbeats is gone.
+  const drainTimeoutMs = 2 * limits.heartbeatMs;
+  const idPrefix = `${ctx.nodeId}.${randomBytes(3).toString('hex')}`;
+  let idSeq = 0;
+  let draining = false;
 
-  function sendRaw(conn: Conn, text: string, cb?: (err?: Error) => void): void {
-    if (conn.ws.readyState !== WebSocket.OPEN) {
-      cb?.();
-      return;
-    }
-    if (conn.ws.bufferedAmount > limits.sendBufferBytes) {
-      // The client will resume from its last cursor, losing nothing.
-      metrics.slowDisconnects.inc();
-      close(conn, CloseCode.tooSlow, 'too slow to keep up; resume from your cursor');
-      cb?.();
-      return;
-    }
-    conn.ws.send(text, cb);
-  }
-  const send = (conn: Conn, msg: ServerMessage) => sendRaw(conn, JSON.stringify(msg));
-  const sendError = (conn: Conn, code: ErrorCode, message: string, id?: string, path?: string) =>
-    send(conn, { type: 'error', ...(id ? { id } : {}), code, message, ...(path ? { path } : {}) });
+  const isOpen = (s: Session) => s.ws.readyState === WebSocket.OPEN;
 
-  function close(conn: Conn, code: number, reason: string): void {
-    if (conn.ws.readyState === WebSocket.OPEN || conn.ws.readyState === WebSocket.CONNECTING) conn.ws.close(code, reason);
+  function close(ws: WebSocket, code: number, reason: string): void {
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reason);
   }
 
-  const connOf = new WeakMap<Session, Conn>();
+  function tooSlow(ws: WebSocket, reason: string): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    // The client resumes from its last cursor, losing nothing.
+    metrics.slowDisconnects.inc();
+    ws.close(CloseCode.tooSlow, reason);
+  }
+
+  /** Writes without waiting; a socket already holding more than its budget is closed 4009. */
+  function push(ws: WebSocket, text: string): boolean {
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    if (ws.bufferedAmount > limits.sendBufferBytes) {
+      tooSlow(ws, 'too slow to keep up; resume from your cursor');
+      return false;
+    }
+    ws.send(text);
+    return true;
+  }
+  const send = (c: Connection, msg: ServerMessage) => push(c.ws, JSON.stringify(msg));
+  const sendError = (c: Connection, code: ErrorCode, message: string, id?: string, path?: string) =>
+    send(c, { type: 'error', ...(id ? { id } : {}), code, message, ...(path ? { path } : {}) });
+
+  function write(session: Session, frame: string): Promise<void> | undefined {
+    const ws = session.ws;
+    if (ws.readyState !== WebSocket.OPEN) return undefined;
+    if (ws.bufferedAmount <= highWater) {
+      ws.send(frame);
+      return undefined;
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        tooSlow(ws, 'not reading; resume from your cursor');
+        resolve();
+      }, drainTimeoutMs);
+      // ws calls back once the frame is flushed to the kernel, or with an error once the socket is gone.
+      ws.send(frame, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 
   function deliver(session: Session, out: OutFrame): void {
     if (session.buffer) {
       if (session.buffer.length >= limits.replayBufferEvents) {
-        const conn = connOf.get(session);
-        if (conn) {
-          metrics.slowDisconnects.inc();
-          close(conn, CloseCode.tooSlow, 'too many events during replay; resume from your cursor');
-        }
+        tooSlow(session.ws, 'too many live events during replay; resume from your cursor');
         return;
       }
       session.buffer.push(out);
@@ -125,183 +140,181 @@ export function createGatewayNode(ctx: NodeContext): GatewayNode {
     }
     if (out.offset <= session.lastOffset) return;
     session.lastOffset = out.offset;
-    const conn = connOf.get(session);
-    if (!conn) return;
-    sendRaw(conn, out.frame);
+    if (!push(session.ws, out.frame)) return;
     metrics.eventsOut.inc();
     if (Number.isFinite(out.eventTimeMs)) metrics.deliverySeconds.observe(Math.max(0, Date.now() - out.eventTimeMs) / 1000);
   }
 
-  const resumeCtx: ResumeContext = {
-    ...ctx.resume,
-    registry: ctx.registry,
-    push: deliver,
-    isOpen: (s) => connOf.get(s)?.ws.readyState === WebSocket.OPEN,
-    write: (s, frame) =>
-      new Promise<void>((resolve) => {
-        const conn = connOf.get(s);
-        if (!conn) return resolve();
-        sendRaw(conn, frame, () => resolve());
-      }),
-  };
-
-  function scheduleExpiry(conn: Conn): void {
-    clearTimeout(conn.warnTimer);
-    clearTimeout(conn.expireTimer);
-    const exp = conn.principal?.expiresAt;
-    if (!exp) return;
-    const left = exp - Date.now();
-    conn.warnTimer = setTimeout(() => send(conn, { type: 'token_expiring', inMs: Math.max(0, exp - Date.now()) }), Math.max(0, left - limits.tokenWarningMs));
-    conn.expireTimer = setTimeout(() => close(conn, CloseCode.tokenExpired, 'token expired'), Math.max(0, left));
-  }
+  const resumeCtx: ResumeContext = { ...ctx.resume, registry: ctx.registry, push: deliver, isOpen, write };
 
   async function authenticate(token: string | undefined): Promise<{ principal: Principal } | { code: number; reason: string }> {
     if (!token) return { code: CloseCode.invalidToken, reason: 'no token' };
+    let principal: Principal;
     try {
-      return { principal: await ctx.verify(token) };
+      principal = await ctx.verify(token);
     } catch (error) {
       if (error instanceof AuthError && error.code === 'TIDINGS_ERR_AUTH_EXPIRED') return { code: CloseCode.tokenExpired, reason: 'token expired' };
       return { code: CloseCode.invalidToken, reason: 'invalid token' };
     }
+    if (!isUserToken(principal)) return { code: CloseCode.forbidden, reason: 'service tokens cannot open a user stream' };
+    return { principal };
   }
 
-  async function onHello(conn: Conn, msg: HelloMessage): Promise<void> {
-    const auth = await authenticate(msg.token ?? conn.queryToken);
-    if ('code' in auth) return close(conn, auth.code, auth.reason);
+  async function onHello(c: Connection, msg: HelloMessage): Promise<void> {
+    c.phase = Phase.authenticating;
+    const token = msg.token ?? c.queryToken;
+    c.queryToken = undefined;
+    const auth = await authenticate(token);
+    if ('code' in auth) return close(c.ws, auth.code, auth.reason);
     const userId = auth.principal.sub;
-    if (ctx.registry.countFor(userId) >= limits.maxPerUser) {
-      return close(conn, CloseCode.policy, 'too many connections for this user');
-    }
-    if (conn.ws.readyState !== WebSocket.OPEN) return;
-    conn.principal = auth.principal;
-    const session: Session = { connectionId: conn.id, userId, ws: conn.ws, buffer: null, lastOffset: -1n };
-    conn.session = session;
-    connOf.set(session, conn);
-    scheduleExpiry(conn);
-    send(conn, { type: 'welcome', connectionId: conn.id, userId, heartbeatMs: limits.heartbeatMs });
+    // From here to registry.add (inside resume) nothing awaits, so the cap cannot be overshot.
+    if (ctx.registry.countFor(userId) >= limits.maxPerUser) return close(c.ws, CloseCode.policy, 'too many connections for this user');
+    if (c.ws.readyState !== WebSocket.OPEN) return;
+    c.userId = userId;
+    c.expiresAt = auth.principal.expiresAt ?? 0;
+    c.phase = Phase.open;
+    send(c, { type: 'welcome', connectionId: c.connectionId, userId, heartbeatMs: limits.heartbeatMs });
     const started = performance.now();
-    const result = await resume(resumeCtx, session, msg.cursor);
+    const result = await resume(resumeCtx, c, msg.cursor);
     metrics.resumeEvents.observe(result.replayed);
     metrics.resumeSeconds.observe((performance.now() - started) / 1000);
     metrics.resumes.inc({ recovered: String(result.synced.recovered), reason: result.synced.reason ?? 'none' });
   }
 
-  async function onRefresh(conn: Conn, msg: RefreshMessage): Promise<void> {
+  async function onRefresh(c: Connection, msg: RefreshMessage): Promise<void> {
     const auth = await authenticate(msg.token);
-    if ('code' in auth) return close(conn, auth.code, auth.reason);
-    if (auth.principal.sub !== conn.principal?.sub) return close(conn, CloseCode.forbidden, 'token is for another user');
-    conn.principal = auth.principal;
-    scheduleExpiry(conn);
-    if (msg.id) send(conn, { type: 'result', id: msg.id, ok: true });
+    if ('code' in auth) return close(c.ws, auth.code, auth.reason);
+    if (auth.principal.sub !== c.userId) return close(c.ws, CloseCode.forbidden, 'token is for another user');
+    c.expiresAt = auth.principal.expiresAt ?? 0;
+    c.warned = false;
+    if (msg.id) send(c, { type: 'result', id: msg.id, ok: true });
   }
 
-  async function onState(conn: Conn, msg: StateRequestMessage): Promise<void> {
+  async function onState(c: Connection, msg: StateRequestMessage): Promise<void> {
     if ((msg.ids === undefined) === (msg.all === undefined)) {
-      return sendError(conn, 'TIDINGS_ERR_VALIDATION', 'give exactly one of ids, all', msg.id, '/');
+      return void sendError(c, 'TIDINGS_ERR_VALIDATION', 'give exactly one of ids, all', msg.id, '/');
     }
     try {
-      const ids = await produceState(ctx.sender, ctx.topic, conn.principal!.sub, msg.type as StateKind, { ids: msg.ids, all: msg.all });
-      if (msg.id) send(conn, { type: 'result', id: msg.id, ok: true, data: { ids } });
+      const ids = await produceState(ctx.sender, ctx.topic, c.userId, msg.type as StateKind, { ids: msg.ids, all: msg.all });
+      if (msg.id) send(c, { type: 'result', id: msg.id, ok: true, data: { ids } });
     } catch (error) {
-      logger.warn({ err: error }, 'state request failed');
-      sendError(conn, 'TIDINGS_ERR_UNAVAILABLE', 'could not record the change; retry', msg.id);
+      logger.warn({ err: error, connectionId: c.connectionId }, 'state request failed');
+      sendError(c, 'TIDINGS_ERR_UNAVAILABLE', 'could not record the change; retry', msg.id);
     }
   }
 
-  function badFrame(conn: Conn, code: ErrorCode, message: string, id?: string, path?: string): void {
-    conn.badFrames += 1;
-    metrics.badFrames.inc({ code });
-    if (conn.badFrames > MAX_BAD_FRAMES) return close(conn, CloseCode.policy, 'too many invalid frames');
-    sendError(conn, code, message, id, path);
+  function badFrame(c: Connection, bad: Exclude<Inbound, { ok: true }>): void {
+    c.badFrames += 1;
+    metrics.badFrames.inc({ code: bad.code });
+    if (c.badFrames > MAX_BAD_FRAMES) return close(c.ws, CloseCode.policy, 'too many invalid frames');
+    sendError(c, bad.code, bad.message, bad.id, bad.path);
   }
 
-  function onMessage(conn: Conn, data: RawData, isBinary: boolean): void {
-    if (!take(conn.bucket, limits.msgRatePerSec, limits.msgBurst)) return close(conn, CloseCode.rateLimited, 'rate limited');
-    if (isBinary) return badFrame(conn, 'TIDINGS_ERR_BAD_FRAME', 'binary frames are not accepted');
-    let value: unknown;
-    try {
-      value = JSON.parse(data.toString());
-    } catch {
-      return badFrame(conn, 'TIDINGS_ERR_BAD_FRAME', 'frame is not valid JSON');
+  function onMessage(c: Connection, data: RawData, isBinary: boolean): void {
+    if (!take(c, limits.msgRatePerSec, limits.msgBurst)) {
+      if (c.ws.readyState === WebSocket.OPEN) metrics.rateLimited.inc();
+      return close(c.ws, CloseCode.rateLimited, 'rate limited');
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return badFrame(conn, 'TIDINGS_ERR_BAD_FRAME', 'frame must be a JSON object');
-    const type = (value as { type?: unknown }).type;
-    const reqId = typeof (value as { id?: unknown }).id === 'string' ? ((value as { id: string }).id) : undefined;
-    const check = type === 'hello' ? validators.hello : type === 'ping' ? validators.ping : type === 'refresh' ? validators.refresh : STATE_TYPES.has(type as string) ? validators.state : undefined;
-    if (!check) return badFrame(conn, 'TIDINGS_ERR_UNKNOWN_TYPE', `unknown message type`, reqId, '/type');
-    const result = check(value);
-    if (!result.ok) return badFrame(conn, 'TIDINGS_ERR_VALIDATION', result.issues.map((i) => `${i.path} ${i.message}`).join('; '), reqId, result.issues[0]?.path);
-    const msg = result.value as ClientMessage;
-    if (msg.type === 'ping') return send(conn, { type: 'pong', ...(msg.id ? { id: msg.id } : {}) });
+    const parsed = parseClientFrame(data, isBinary);
+    if (!parsed.ok) return badFrame(c, parsed);
+    const msg = parsed.msg;
+    if (msg.type === 'ping') return void send(c, { type: 'pong', ...(msg.id ? { id: msg.id } : {}) });
     if (msg.type === 'hello') {
-      if (conn.principal || conn.helloTimer === undefined) return badFrame(conn, 'TIDINGS_ERR_ALREADY_HELLO', 'hello was already received', reqId);
-      clearTimeout(conn.helloTimer);
-      conn.helloTimer = undefined;
-      return void onHello(conn, msg).catch((error: unknown) => {
-        logger.error({ err: error, connectionId: conn.id }, 'hello failed');
-        close(conn, CloseCode.serverError, 'server error');
+      if (c.phase !== Phase.awaitingHello) return badFrame(c, { ok: false, code: 'TIDINGS_ERR_ALREADY_HELLO', message: 'hello was already received', id: msg.id });
+      return void onHello(c, msg).catch((error: unknown) => {
+        logger.error({ err: error, connectionId: c.connectionId }, 'hello failed');
+        close(c.ws, CloseCode.serverError, 'server error');
       });
     }
-    if (!conn.principal) return badFrame(conn, 'TIDINGS_ERR_HELLO_REQUIRED', 'send hello first', reqId);
-    if (msg.type === 'refresh') return void onRefresh(conn, msg);
-    return void onState(conn, msg);
+    if (c.phase !== Phase.open) return badFrame(c, { ok: false, code: 'TIDINGS_ERR_HELLO_REQUIRED', message: 'send hello first', id: msg.id });
+    if (msg.type === 'refresh') return void onRefresh(c, msg);
+    return void onState(c, msg);
   }
 
-  function cleanup(conn: Conn): void {
-    conns.delete(conn);
-    clearTimeout(conn.helloTimer);
-    clearTimeout(conn.warnTimer);
-    clearTimeout(conn.expireTimer);
-    if (conn.session) ctx.registry.remove(conn.session);
+  // Shared listeners (`this` is the socket): no closures per connection.
+  function onWsMessage(this: TaggedSocket, data: RawData, isBinary: boolean): void {
+    const c = this[kConn];
+    if (c) onMessage(c, data, isBinary);
+  }
+  function onWsPong(this: TaggedSocket): void {
+    const c = this[kConn];
+    if (c) c.missedPongs = 0;
+  }
+  function onWsClose(this: TaggedSocket): void {
+    const c = this[kConn];
+    if (!c) return;
+    conns.delete(c);
+    if (c.phase === Phase.open) ctx.registry.remove(c);
     metrics.connections.set(conns.size);
   }
+  function onWsError(this: TaggedSocket, error: Error): void {
+    // ws closes the socket itself (e.g. 1009 for an oversized frame); this only records why.
+    logger.debug({ err: error, connectionId: this[kConn]?.connectionId }, 'socket error');
+  }
 
-  const heartbeat = setInterval(() => {
-    for (const conn of conns) {
-      if (conn.missedPongs >= 2) {
-        conn.ws.terminate();
+  let nextBeat = Date.now() + limits.heartbeatMs;
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    const beat = now >= nextBeat;
+    if (beat) nextBeat = now + limits.heartbeatMs;
+    for (const c of conns) {
+      switch (choreFor(c, now, limits.tokenWarningMs)) {
+        case 'hello_timeout':
+          close(c.ws, CloseCode.noHello, 'no hello in time');
+          continue;
+        case 'token_expired':
+          close(c.ws, CloseCode.tokenExpired, 'token expired');
+          continue;
+        case 'token_warning':
+          c.warned = true;
+          send(c, { type: 'token_expiring', inMs: Math.max(0, c.expiresAt - now) });
+          break;
+        case 'none':
+          break;
+      }
+      if (!beat) continue;
+      // SPEC §7: a peer that misses two pings is dropped.
+      if (c.missedPongs >= 2) {
+        metrics.heartbeatTimeouts.inc();
+        c.ws.terminate();
         continue;
       }
-      conn.missedPongs += 1;
-      if (conn.ws.readyState === WebSocket.OPEN) conn.ws.ping();
+      c.missedPongs += 1;
+      if (c.ws.readyState === WebSocket.OPEN) c.ws.ping();
     }
-  }, limits.heartbeatMs);
+  }, sweepPeriodMs(limits.helloTimeoutMs, limits.tokenWarningMs, limits.heartbeatMs));
 
   return {
     handle(ws, req) {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const conn: Conn = {
-        id: `${ctx.nodeId}.${randomBytes(6).toString('base64url')}`,
-        ws,
-        queryToken: url.searchParams.get('token') ?? undefined,
-        session: null,
-        principal: null,
-        bucket: newBucket(limits.msgBurst),
-        missedPongs: 0,
-        badFrames: 0,
-        helloTimer: undefined,
-        warnTimer: undefined,
-        expireTimer: undefined,
-      };
-      conn.helloTimer = setTimeout(() => close(conn, CloseCode.noHello, 'no hello in time'), limits.helloTimeoutMs);
-      conns.add(conn);
+      if (draining) return close(ws, CloseCode.goingAway, 'node shutting down; resume elsewhere');
+      idSeq += 1;
+      const c = new Connection(`${idPrefix}.${idSeq.toString(36)}`, ws, tokenFromUrl(req.url), Date.now(), limits.helloTimeoutMs, limits.msgBurst);
+      (ws as TaggedSocket)[kConn] = c;
+      conns.add(c);
       metrics.connections.set(conns.size);
-      ws.on('message', (data, isBinary) => onMessage(conn, data, isBinary));
-      ws.on('pong', () => {
-        conn.missedPongs = 0;
-      });
-      ws.on('close', () => cleanup(conn));
-      ws.on('error', (error) => logger.debug({ err: error, connectionId: conn.id }, 'socket error'));
+      ws.on('message', onWsMessage);
+      ws.on('pong', onWsPong);
+      ws.on('close', onWsClose);
+      ws.on('error', onWsError);
     },
     deliver,
+    write,
+    isOpen,
     get connections() {
       return conns.size;
     },
-    closeAll() {
-      for (const conn of conns) close(conn, CloseCode.goingAway, 'node shutting down; resume elsewhere');
+    get draining() {
+      return draining;
+    },
+    refuse() {
+      draining = true;
+    },
+    drain() {
+      draining = true;
+      for (const c of conns) close(c.ws, CloseCode.goingAway, 'node shutting down; resume elsewhere');
     },
     stop() {
-      clearInterval(heartbeat);
+      clearInterval(sweep);
     },
   };
 }

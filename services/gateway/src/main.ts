@@ -7,8 +7,10 @@ import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings
 import { buildGatewayApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createGatewayNode } from './connection.js';
+import { startControlFeed } from './control.js';
 import { startLiveFeed } from './live.js';
 import { createGatewayMetrics } from './metrics.js';
+import { redeliver } from './redeliver.js';
 import { createRegistry as createSessionRegistry } from './registry.js';
 import { startWatermarks } from './watermarks.js';
 
@@ -61,6 +63,29 @@ const node = createGatewayNode({
   resume: { pool, epoch, watermarks, live: feed, partitionOf },
 });
 
+// Ops commands (redeliver), handled one at a time in arrival order.
+let controlQueue = Promise.resolve();
+const control = await startControlFeed({
+  kafka,
+  topic: topics.control,
+  nodeId,
+  logger,
+  onInvalid: () => metrics.redeliveries.inc({ outcome: 'invalid' }),
+  onCommand: (cmd) => {
+    controlQueue = controlQueue.then(async () => {
+      try {
+        const r = await redeliver({ pool, registry: sessions, watermarks, epoch, partitionOf, write: node.write, isOpen: node.isOpen }, cmd);
+        metrics.redeliveries.inc({ outcome: r.outcome });
+        metrics.redeliveredEvents.inc(r.frames);
+        if (r.outcome !== 'no_sockets') logger.info({ requestId: cmd.requestId, ...r }, 'redeliver handled');
+      } catch (error) {
+        metrics.redeliveries.inc({ outcome: 'failed' });
+        logger.error({ err: error, requestId: cmd.requestId }, 'redeliver failed');
+      }
+    });
+  },
+});
+
 const app = await buildGatewayApp({
   logger,
   registry,
@@ -80,10 +105,12 @@ await app.listen({ port: config.GATEWAY_PORT, host: config.GATEWAY_HOST });
 logger.info({ url: listeningUrl(app.server.address()), epoch }, 'gateway listening');
 
 onShutdown(logger, async () => {
-  // Stop the feed first so no socket gets a half-delivered tail, then tell
-  // every client to resume elsewhere (1001).
-  await feed.close();
-  node.closeAll();
+  // Refuse new sockets at once (503: a load balancer retries elsewhere), stop
+  // the feeds, then tell every client to resume elsewhere (1001). Clients
+  // lose nothing: they resume from their last cursor on another node.
+  node.refuse();
+  await Promise.all([feed.close(), control.close()]);
+  node.drain();
   node.stop();
   await app.close();
   await sender.close();

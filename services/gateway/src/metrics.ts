@@ -27,6 +27,15 @@ export function createGatewayMetrics(registry: Registry) {
       registers,
     }),
     slowDisconnects: new Counter({ name: 'tidings_gateway_slow_disconnects_total', help: 'Sockets closed with 4009', registers }),
+    rateLimited: new Counter({ name: 'tidings_gateway_rate_limited_total', help: 'Sockets closed with 4008 (client frame flood)', registers }),
+    heartbeatTimeouts: new Counter({ name: 'tidings_gateway_heartbeat_timeouts_total', help: 'Sockets terminated after two missed pings', registers }),
+    redeliveries: new Counter({
+      name: 'tidings_gateway_redeliveries_total',
+      help: 'Redeliver commands handled, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    redeliveredEvents: new Counter({ name: 'tidings_gateway_redelivered_events_total', help: 'Event frames written by redeliveries', registers }),
     badFrames: new Counter({ name: 'tidings_gateway_bad_frames_total', help: 'Rejected client frames', labelNames: ['code'], registers }),
     feedLag: new Gauge({ name: 'tidings_gateway_feed_lag_records', help: 'Live feed records behind log end', labelNames: ['partition'], registers }),
   };

@@ -7,9 +7,10 @@ export interface ReplayRow {
 }
 
 /**
- * One page of a user's mirrored events with `after < offset < before`, in
- * log order. The envelope is assembled by Postgres so the gateway only
- * forwards text. `time` comes back normalized to UTC with milliseconds.
+ * One page of a user's mirrored events with `after < offset < before` (and,
+ * for redelivery from a time, `time >= since`), in log order. The envelope is
+ * assembled by Postgres so the gateway only forwards text. `time` comes back
+ * normalized to UTC with milliseconds.
  */
 export async function replayPage(
   pool: pg.Pool,
@@ -18,6 +19,7 @@ export async function replayPage(
   after: bigint,
   before: bigint,
   limit: number,
+  since?: Date,
 ): Promise<ReplayRow[]> {
   const r = await pool.query<{ offset: string; json: string }>(
     `SELECT "offset"::text AS offset,
@@ -26,9 +28,10 @@ export async function replayPage(
               'source', source, 'data', data)::text AS json
        FROM events
       WHERE user_id = $1 AND partition = $2 AND "offset" > $3 AND "offset" < $4
+        AND ($6::timestamptz IS NULL OR time >= $6)
       ORDER BY "offset"
       LIMIT $5`,
-    [userId, partition, after.toString(), before.toString(), limit],
+    [userId, partition, after.toString(), before.toString(), limit, since ?? null],
   );
   return r.rows.map((row) => ({ offset: BigInt(row.offset), json: row.json }));
 }

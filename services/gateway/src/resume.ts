@@ -14,8 +14,8 @@ export interface ResumeContext {
   registry: SessionRegistry;
   epoch: string;
   partitionOf: (userId: string) => number;
-  /** Writes a frame; resolves when the socket has taken it (backpressure for replay pages). */
-  write: (session: Session, frame: string) => Promise<void>;
+  /** Writes a frame; returns a promise when the socket is congested, to await before writing more (replay backpressure). */
+  write: (session: Session, frame: string) => Promise<void> | undefined;
   /** Writes a live frame without waiting. */
   push: (session: Session, out: OutFrame) => void;
   isOpen: (session: Session) => boolean;
@@ -85,13 +85,13 @@ export async function resume(ctx: ResumeContext, session: Session, cursor: strin
     for (;;) {
       if (!ctx.isOpen(session)) return { synced: goLive(after, true).synced, replayed };
       const rows = await replayPage(ctx.pool, session.userId, partition, after, bound, pageSize);
-      let last: Promise<void> = Promise.resolve();
       for (const row of rows) {
-        last = ctx.write(session, eventFrame(ctx.epoch, partition, row.offset, row.json, 'replayed'));
+        const congested = ctx.write(session, eventFrame(ctx.epoch, partition, row.offset, row.json, 'replayed'));
         after = row.offset;
         replayed += 1;
+        // Hold the next frame until the socket drained: a page never piles up in memory.
+        if (congested) await congested;
       }
-      await last;
       if (rows.length < pageSize) break;
     }
     // Everything below `bound` has been scanned.

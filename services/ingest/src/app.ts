@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '@tidings/auth';
 import type { AtomicSender, TopicNames } from '@tidings/kafka';
 import { ApiError, createHttpServer, type Logger } from '@tidings/runtime';
+import { BATCH_BODY_LIMIT } from './limits.js';
 import { registerNotificationRoutes } from './notifications.js';
 import { registerTopicRoutes } from './topics.js';
 
@@ -24,10 +25,6 @@ export interface IngestDeps {
   /** Subscribers read (and sent) per fan-out page; default 1000. */
   fanoutPageSize?: number;
 }
-
-/** Batches get room for 1000 notifications; single requests are bounded by 1000 recipients × the envelope limit. */
-export const BATCH_BODY_LIMIT = 16 * 1024 * 1024;
-export const SINGLE_BODY_LIMIT = 1024 * 1024;
 
 /**
  * The producer API (SPEC §6). Per request, in order: auth (onRequest, so an

@@ -5,7 +5,7 @@ import { toMessage, type WriteRequest } from '@tidings/kafka';
 import { AcceptedResponse, BatchRequest, NotificationRequest, type CreatedEvent } from '@tidings/protocol';
 import { ApiError, authenticate } from '@tidings/runtime';
 import type { IngestDeps } from './app.js';
-import { SINGLE_BODY_LIMIT } from './app.js';
+import { SINGLE_BODY_LIMIT } from './limits.js';
 import { subscriberPages } from './subscriptions.js';
 
 function idSource(source: string, header: string | string[] | undefined): IdSource {

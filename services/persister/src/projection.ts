@@ -67,9 +67,11 @@ const ALL_FILTER: Record<StateEvent['type'], string> = {
 /**
  * Applies state events in log order. Consecutive single-notification events
  * of the same type commute (first time wins, or clear), so each such run is
- * one UPDATE; an `all` event is a barrier applied on its own, and covers only
- * notifications earlier in the log than itself, so replaying the log always
- * rebuilds the same state.
+ * one UPDATE; an `all` event is a barrier applied on its own. Every state
+ * event only touches its own user's notifications created EARLIER in the log
+ * than itself (`offset` comparison; a user's events share one partition), so
+ * the result never depends on how the log was cut into batches, and
+ * replaying the log always rebuilds the same state.
  */
 export async function applyState(client: pg.ClientBase, events: Positioned<StateEvent>[], table = 'inbox'): Promise<void> {
   let i = 0;
@@ -84,20 +86,25 @@ export async function applyState(client: pg.ClientBase, events: Positioned<State
       i += 1;
       continue;
     }
-    const run = new Map<string, Positioned<StateEvent>>();
     let j = i;
-    while (j < events.length && events[j]!.event.type === first.event.type && !('all' in events[j]!.event.data)) {
-      const e = events[j]!;
-      const id = (e.event.data as { notificationId: string }).notificationId;
-      if (!run.has(id)) run.set(id, e);
-      j += 1;
-    }
-    const list = [...run.entries()];
+    while (j < events.length && events[j]!.event.type === first.event.type && !('all' in events[j]!.event.data)) j += 1;
+    const run = events.slice(i, j);
+    // Per notification, the earliest event of the run that follows its creation.
     await client.query(
       `UPDATE ${table} AS t SET ${SET[first.event.type].single}
-       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(id, user_id, time)
-       WHERE t.notification_id = v.id AND t.user_id = v.user_id`,
-      [list.map(([id]) => id), list.map(([, e]) => e.event.userId), list.map(([, e]) => e.event.time)],
+       FROM (
+         SELECT DISTINCT ON (u.id) u.id, u.time
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[]) AS u(id, user_id, time, off)
+         JOIN ${table} AS c ON c.notification_id = u.id AND c.user_id = u.user_id AND c."offset" < u.off
+         ORDER BY u.id, u.off
+       ) AS v
+       WHERE t.notification_id = v.id`,
+      [
+        run.map((e) => (e.event.data as { notificationId: string }).notificationId),
+        run.map((e) => e.event.userId),
+        run.map((e) => e.event.time),
+        run.map((e) => e.offset.toString()),
+      ],
     );
     i = j;
   }

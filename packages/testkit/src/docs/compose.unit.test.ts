@@ -9,7 +9,7 @@ interface Compose {
 
 /** docker-compose.yml cannot run here (no Docker engine); check its shape against what the services need. */
 test('docker-compose.yml runs Kafka (KRaft), Postgres and every service, ports on 127.0.0.1', async () => {
-  const compose = parse(await readFile(new URL('../../../../docker-compose.yml', import.meta.url), 'utf8')) as Compose;
+  const compose = parse(await readFile(new URL('../../../../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as Compose;
   const s = compose.services;
   assert.match(s['kafka']?.image ?? '', /^apache\/kafka:4\./);
   assert.equal(s['kafka']?.environment?.['KAFKA_PROCESS_ROLES'], 'broker,controller');

@@ -1,7 +1,7 @@
 // Public surface of the testkit Kafka launcher; internals (lock, jvm, ports,
 // exec) stay private.
 export { startKafka } from './launcher.js';
-export type { RunningKafka } from './launcher.js';
+export type { RestartKafkaOptions, RunningKafka } from './launcher.js';
 export { KAFKA_VERSION, resolveKafkaOptions } from './options.js';
 export type { KafkaLauncherEnv, KafkaLauncherOptions, ResolvedKafkaOptions } from './options.js';
 export { DEFAULT_TOPICS, ensureTopics } from './topics.js';

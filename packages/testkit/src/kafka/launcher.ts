@@ -13,6 +13,12 @@ import { freePorts } from './ports.js';
 import { newClusterId, renderServerProperties } from './properties.js';
 import { waitUntilReady } from './ready.js';
 
+/** Options of {@link RunningKafka.restart}. */
+export interface RestartKafkaOptions {
+  /** Runs while the broker is down; the restart waits for it (a rejection aborts nothing: the broker still boots, then the error is rethrown). */
+  whileDown?: () => Promise<void>;
+}
+
 /** A broker started by {@link startKafka}. */
 export interface RunningKafka {
   /** Bootstrap list for clients, e.g. `['127.0.0.1:40123']`. */
@@ -30,9 +36,10 @@ export interface RunningKafka {
   /**
    * Stops the JVM gracefully and starts it again on the same ports with the
    * same data: topics, records and committed offsets survive. Resolves when
-   * the broker is ready again.
+   * the broker is ready again. `whileDown` runs after the old JVM exited and
+   * before the new one boots, for tests of what clients do without a broker.
    */
-  restart(): Promise<void>;
+  restart(options?: RestartKafkaOptions): Promise<void>;
   /** Stops the broker and removes dataDir. Idempotent; safe to call concurrently. */
   stop(): Promise<void>;
 }
@@ -121,27 +128,32 @@ class Broker implements RunningKafka {
     return this.spec.logFile;
   }
 
-  restart(): Promise<void> {
+  restart(options: RestartKafkaOptions = {}): Promise<void> {
     if (this.#stopping) return Promise.reject(new Error('kafka: restart() after stop()'));
     // Concurrent restart() calls share one restart rather than bouncing twice.
-    this.#restarting ??= this.#restart().finally(() => {
+    this.#restarting ??= this.#restart(options).finally(() => {
       this.#restarting = undefined;
     });
     return this.#restarting;
   }
 
-  async #restart(): Promise<void> {
+  async #restart(options: RestartKafkaOptions): Promise<void> {
     const t0 = Date.now();
     this.#intentional = true;
     const { forced } = await this.#jvm.stop(this.opts.stopTimeoutMs);
     this.#intentional = false;
     const stopMs = Date.now() - t0;
+    const downError = await options.whileDown?.().then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
     this.#jvm = await boot(this.opts, this.spec, this.brokers);
     this.#watch(this.#jvm);
     this.opts.log(
       `kafka: restarted on ${this.brokers[0]} in ${Date.now() - t0} ms ` +
         `(stop ${stopMs} ms${forced ? ', SIGKILLed' : ''}; pid ${this.#jvm.pid})`,
     );
+    if (downError) throw downError.error;
   }
 
   stop(): Promise<void> {
