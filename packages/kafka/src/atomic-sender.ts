@@ -231,50 +231,41 @@ export function createAtomicSender(opts: AtomicSenderOptions): AtomicSender {
     }
   }
 
+  /**
+   * Queues a write; it is rejected if still queued (not yet in a
+   * transaction) when the send timeout passes. Resolves with the number of
+   * messages streamed (0 for plain writes).
+   */
+  function enqueue(spec: Pick<Pending, 'writes' | 'count' | 'stream'>): Promise<number> {
+    if (closed) return Promise.reject(new KafkaWriteError('TIDINGS_ERR_KAFKA_CLOSED', 'sender is closed'));
+    return new Promise<number>((resolve, reject) => {
+      const pending: Pending = {
+        ...spec,
+        resolve: () => resolve(pending.streamed ?? 0),
+        reject,
+        taken: false,
+        timer: setTimeout(() => {
+          if (pending.taken) return;
+          queue.splice(queue.indexOf(pending), 1);
+          reject(new KafkaWriteError('TIDINGS_ERR_KAFKA_TIMEOUT', `Kafka did not take the write within ${sendTimeoutMs} ms`));
+        }, sendTimeoutMs),
+      };
+      queue.push(pending);
+      schedule();
+    });
+  }
+
   return {
     async connect() {
       await getProducer();
     },
     send(writes) {
-      if (closed) return Promise.reject(new KafkaWriteError('TIDINGS_ERR_KAFKA_CLOSED', 'sender is closed'));
       const count = writes.reduce((n, w) => n + w.messages.length, 0);
-      if (count === 0) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const pending: Pending = {
-          writes,
-          count,
-          resolve,
-          reject,
-          taken: false,
-          timer: setTimeout(() => {
-            if (pending.taken) return;
-            queue.splice(queue.indexOf(pending), 1);
-            reject(new KafkaWriteError('TIDINGS_ERR_KAFKA_TIMEOUT', `Kafka did not take the write within ${sendTimeoutMs} ms`));
-          }, sendTimeoutMs),
-        };
-        queue.push(pending);
-        schedule();
-      });
+      if (count === 0 && !closed) return Promise.resolve();
+      return enqueue({ writes, count }).then(() => undefined);
     },
     sendStream(pages) {
-      if (closed) return Promise.reject(new KafkaWriteError('TIDINGS_ERR_KAFKA_CLOSED', 'sender is closed'));
-      return new Promise<number>((resolve, reject) => {
-        const pending: Pending = {
-          writes: [],
-          stream: pages,
-          count: 0,
-          resolve: () => resolve(pending.streamed ?? 0),
-          reject,
-          taken: false,
-          timer: setTimeout(() => {
-            if (pending.taken) return;
-            queue.splice(queue.indexOf(pending), 1);
-            reject(new KafkaWriteError('TIDINGS_ERR_KAFKA_TIMEOUT', `Kafka did not take the write within ${sendTimeoutMs} ms`));
-          }, sendTimeoutMs),
-        };
-        queue.push(pending);
-        schedule();
-      });
+      return enqueue({ writes: [], stream: pages, count: 0 });
     },
     async close() {
       closed = true;
