@@ -4,7 +4,8 @@ import { ID_PATTERN, LIMITS, USER_ID_PATTERN } from './limits.js';
 export const EventId = Type.String({ minLength: 1, maxLength: LIMITS.idMaxLength, pattern: ID_PATTERN });
 export const UserId = Type.String({ minLength: 1, maxLength: LIMITS.userIdMaxLength, pattern: USER_ID_PATTERN });
 export const Topic = Type.String({ minLength: 1, maxLength: LIMITS.topicMaxLength, pattern: USER_ID_PATTERN });
-export const Timestamp = Type.String({ format: 'date-time', maxLength: 64 });
+/** RFC 3339; year 0000 is valid RFC 3339 but outside Postgres' timestamptz range, so it is refused here. */
+export const Timestamp = Type.String({ format: 'date-time', maxLength: 64, pattern: '^(?!0000)' });
 /** A string enum as JSON Schema `enum`, so errors say "must be equal to one of the allowed values" once. */
 export function StringEnum<const T extends readonly string[]>(values: T) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });

@@ -13,6 +13,7 @@ export const ERRORS = Object.freeze({
   TIDINGS_ERR_AUTH_EXPIRED: { status: 401, retryable: false, message: 'token has expired' },
   TIDINGS_ERR_FORBIDDEN: { status: 403, retryable: false, message: 'token lacks the required scope' },
   TIDINGS_ERR_NOT_FOUND: { status: 404, retryable: false, message: 'not found' },
+  TIDINGS_ERR_CONFLICT: { status: 409, retryable: true, message: 'conflicts with an operation in progress' },
   TIDINGS_ERR_TOO_LARGE: { status: 413, retryable: false, message: 'request is too large' },
   TIDINGS_ERR_UNSUPPORTED_MEDIA: { status: 415, retryable: false, message: 'content-type must be application/json' },
   TIDINGS_ERR_RATE_LIMITED: { status: 429, retryable: true, message: 'rate limit exceeded' },

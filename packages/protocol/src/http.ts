@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CreatedData, EventId, Topic, UserId } from './envelope.js';
+import { CreatedData, EventId, Timestamp, Topic, UserId } from './envelope.js';
 import { LIMITS } from './limits.js';
 
 /**
@@ -14,7 +14,7 @@ export const NotificationRequest = Type.Object(
     userId: Type.Optional(UserId),
     userIds: Type.Optional(Type.Array(UserId, { minItems: 1, maxItems: LIMITS.recipientsMax })),
     topic: Type.Optional(Topic),
-    time: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+    time: Type.Optional(Timestamp),
     data: CreatedData,
   },
   { additionalProperties: false },

@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { CreatedEvent, STATE_EVENT_TYPES, StateEvent, type Envelope } from './envelope.js';
 import { LIMITS } from './limits.js';
+import { unstorableIssues } from './storable.js';
 
 /** One failing field: JSON Pointer path into the input and what is wrong. */
 export interface ValidationIssue {
@@ -81,7 +82,7 @@ export function validateEnvelope(value: unknown): Validated<Envelope> {
         ? collapseStateData(checkState(value))
         : { ok: false as const, issues: [{ path: '/type', message: 'must be a known event type' }] };
   if (!result.ok) return result;
-  const issues = sizeIssues(result.value);
+  const issues = [...sizeIssues(result.value), ...unstorableIssues(result.value)];
   return issues.length > 0 ? { ok: false, issues } : result;
 }
 

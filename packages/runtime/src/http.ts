@@ -20,6 +20,12 @@ export interface HttpServerOptions {
   bodyLimit?: number;
   /** Dependency checks for /readyz; each throws when its dependency is unreachable. */
   readiness: Record<string, () => Promise<void>>;
+  /**
+   * Level of the per-request log line for answers below 400 (default `info`).
+   * High-rate APIs (ingest) use `debug`: a synchronous log write per request
+   * costs more than the request. Errors are always logged at `info`.
+   */
+  successLogLevel?: 'info' | 'debug';
 }
 
 /** Errors that are safe to send as they are, with the status they map to. */
@@ -74,11 +80,10 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   );
   app.decorateRequest('principal', null);
 
+  const successLevel = opts.successLogLevel ?? 'info';
   app.addHook('onResponse', async (req, reply) => {
-    req.log.info(
-      { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
+    const level = reply.statusCode >= 400 ? 'info' : successLevel;
+    req.log[level]({ method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   app.setErrorHandler((error: FastifyError, req, reply) => {

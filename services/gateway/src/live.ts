@@ -34,6 +34,8 @@ export interface LiveFeedOptions {
   deliver: (session: Session, out: OutFrame) => void;
   logger: Logger;
   onBatch?: (partition: number, lag: number) => void;
+  /** The consumer crashed and kafkajs will not restart it: live delivery has stopped. */
+  onFatal?: (error: Error) => void;
 }
 
 export async function startLiveFeed(opts: LiveFeedOptions): Promise<LiveFeed> {
@@ -74,6 +76,17 @@ export async function startLiveFeed(opts: LiveFeedOptions): Promise<LiveFeed> {
     };
     for (const s of sessions) opts.deliver(s, out);
   };
+
+  // A rejoin (a session timeout after a long pause, or kafkajs restarting the
+  // consumer after a retriable crash) would resume from committed offsets —
+  // this group commits none, so from the log end — and silently skip records
+  // that live sessions are owed. Every join goes back to what was dispatched.
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    for (const [partition, offset] of position) consumer.seek({ topic: opts.topic, partition, offset: offset.toString() });
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    if (!e.payload.restart) opts.onFatal?.(e.payload.error);
+  });
 
   consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
     const { partition, batchSize, lastOffset } = e.payload;

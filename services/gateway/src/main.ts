@@ -40,6 +40,14 @@ const feed = await startLiveFeed({
   deliver: (session, out) => node.deliver(session, out),
   logger,
   onBatch: (partition, lag) => metrics.feedLag.set({ partition: String(partition) }, lag),
+  // Without its feed the node would hold sockets that silently receive
+  // nothing: send every client elsewhere (they resume without loss) and exit
+  // for the supervisor to restart us.
+  onFatal: (error) => {
+    logger.error({ err: error }, 'live feed stopped for good; closing all sockets and exiting');
+    node.drain();
+    setTimeout(() => process.exit(1), 1000).unref();
+  },
 });
 const partitionOf = (userId: string) => partitionFor(userId, feed.partitions);
 const node = createGatewayNode({

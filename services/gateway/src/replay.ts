@@ -29,7 +29,7 @@ export async function replayPage(
        FROM events
       WHERE user_id = $1 AND partition = $2 AND "offset" > $3 AND "offset" < $4
         AND ($6::timestamptz IS NULL OR time >= $6)
-      ORDER BY "offset"
+      ORDER BY events."offset" -- qualified: a bare "offset" would sort by the text alias above ('10' < '9')
       LIMIT $5`,
     [userId, partition, after.toString(), before.toString(), limit, since ?? null],
   );

@@ -38,6 +38,8 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     logger: deps.logger,
     registry: deps.registry,
     bodyLimit: BATCH_BODY_LIMIT,
+    // Thousands of requests per second: successes are logged at debug, errors still at info.
+    successLogLevel: 'debug',
     readiness: {
       postgres: async () => void (await deps.pool.query('SELECT 1')),
     },

@@ -18,6 +18,12 @@ export const IngestEnv = Type.Object({
    * restarted ingest fences its predecessor. Unique per running process.
    */
   INGEST_INSTANCE_ID: Type.String({ default: 'ingest-0', pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+  /**
+   * Kafka transactions in flight at once (one transactional id each,
+   * `<INGEST_INSTANCE_ID>-<n>`): concurrent requests share a transaction,
+   * and several transactions overlap their broker round trips.
+   */
+  INGEST_SENDERS: Type.Integer({ minimum: 1, maximum: 32, default: 4 }),
   /** How long a request waits to share a Kafka transaction with others. */
   INGEST_LINGER_MS: Type.Integer({ minimum: 0, maximum: 100, default: 2 }),
   /** A write Kafka has not committed by then is answered 503 and never becomes visible. */

@@ -5,12 +5,19 @@ import { createAtomicSender, createKafka, topicNames } from '@tidings/kafka';
 import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { createSenderPool } from './sender-pool.js';
+import { cachingVerifier } from './token-cache.js';
 
 const config = loadConfig();
 const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL, node: config.INGEST_INSTANCE_ID });
 const kafka = createKafka({ brokers: splitList(config.KAFKA_BROKERS), clientId: `tidings-${config.INGEST_INSTANCE_ID}`, logger });
 const senderOptions = { kafka, lingerMs: config.INGEST_LINGER_MS, sendTimeoutMs: config.INGEST_SEND_TIMEOUT_MS, logger };
-const sender = createAtomicSender({ ...senderOptions, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${config.INGEST_INSTANCE_ID}` });
+// Transactional ids are stable per slot, so a restarted ingest fences (and aborts) its predecessor's open transactions.
+const sender = createSenderPool(
+  Array.from({ length: config.INGEST_SENDERS }, (_, i) =>
+    createAtomicSender({ ...senderOptions, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${config.INGEST_INSTANCE_ID}${i === 0 ? '' : `-${i}`}` }),
+  ),
+);
 const fanoutSender = createAtomicSender({ ...senderOptions, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${config.INGEST_INSTANCE_ID}-fanout` });
 // Ready only once Kafka transactions work: the first InitProducerId can wait for the coordinator.
 await Promise.all([sender.connect(), fanoutSender.connect()]);
@@ -18,7 +25,7 @@ const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10, appli
 const app = await buildApp({
   logger,
   registry: createRegistry('ingest'),
-  verify: await createVerifier(verifierOptionsFrom(config)),
+  verify: cachingVerifier(await createVerifier(verifierOptionsFrom(config))),
   sender,
   fanoutSender,
   pool,

@@ -1,36 +1,45 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
-import type { Admin } from 'kafkajs';
+import type { FastifyInstance } from 'fastify';
+import type { Admin, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '@tidings/auth';
-import type { TopicNames } from '@tidings/kafka';
-import { UserId } from '@tidings/protocol';
-import { authenticate, createHttpServer, type Logger } from '@tidings/runtime';
-import { audit } from './audit.js';
-import { userHistory } from './history.js';
-import { partitionLag } from './lag.js';
+import type { AtomicSender, TopicNames } from '@tidings/kafka';
+import { createHttpServer, type Logger } from '@tidings/runtime';
+import { createGuard } from './guard.js';
+import { createOpsMetrics } from './metrics.js';
+import { createRebuildManager } from './rebuild/manager.js';
+import { registerActionRoutes } from './routes-actions.js';
+import { registerReadRoutes } from './routes-reads.js';
 
 export interface OpsDeps {
   logger: Logger;
   registry: Registry;
   verify: TokenVerifier;
   pool: pg.Pool;
+  kafka: Kafka;
   admin: Admin;
+  /** Writes redeliver commands and dead-letter retries (its own transactional id). */
+  sender: AtomicSender;
   topics: TopicNames;
   persisterGroupId: string;
+  /** The stream epoch (meta.epoch): cursors of another epoch are refused. */
+  epoch: string;
+  /** Gateway base URLs whose feed lag `GET /v1/ops/lag` reports (optional). */
+  gatewayUrls: readonly string[];
+  rebuild: {
+    chunk: number;
+    concurrency: number;
+    lockTimeoutMs: number;
+    /** Prefix of the throwaway consumer groups of Kafka-source rebuilds (the topic prefix). */
+    groupPrefix: string;
+  };
 }
 
-const HistoryQuery = Type.Object(
-  {
-    from: Type.Optional(Type.String({ format: 'date-time' })),
-    to: Type.Optional(Type.String({ format: 'date-time' })),
-    after: Type.Optional(Type.String({ pattern: '^\\d{1,19}$' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  },
-  { additionalProperties: false },
-);
-
+/**
+ * The ops API (SPEC §6): history, redelivery, projection rebuilds, dead
+ * letters, lag and the audit log. Reads need `ops:read`, actions
+ * `ops:write`; every request that passes auth is audited (G5).
+ */
 export async function buildOpsApp(deps: OpsDeps): Promise<FastifyInstance> {
   const app = createHttpServer({
     logger: deps.logger,
@@ -40,34 +49,31 @@ export async function buildOpsApp(deps: OpsDeps): Promise<FastifyInstance> {
       kafka: async () => void (await deps.admin.listTopics()),
     },
   });
-  const read = authenticate(deps.verify, 'ops:read');
-
-  /** Runs an ops action and audits it, whether it succeeds or fails. */
-  async function audited<T>(req: FastifyRequest, action: string, params: unknown, run: () => Promise<T>, summary: (r: T) => unknown): Promise<T> {
-    const actor = req.principal!.sub;
-    try {
-      const result = await run();
-      await audit(deps.pool, deps.logger, { actor, action, params, ok: true, result: summary(result) });
-      return result;
-    } catch (error) {
-      await audit(deps.pool, deps.logger, { actor, action, params, ok: false, result: { error: (error as Error).message } });
-      throw error;
-    }
-  }
-
-  app.get(
-    '/v1/ops/users/:userId/events',
-    { preHandler: read, schema: { params: Type.Object({ userId: UserId }), querystring: HistoryQuery } },
-    async (req) => {
-      const { userId } = req.params as { userId: string };
-      const q = req.query as { from?: string; to?: string; after?: string; limit?: number };
-      const params = { userId, ...q };
-      return audited(req, 'history', params, () => userHistory(deps.pool, { userId, ...q, limit: q.limit ?? 100 }), (r) => ({ events: r.events.length }));
-    },
-  );
-
-  app.get('/v1/ops/lag', { preHandler: read }, async (req) =>
-    audited(req, 'lag', {}, async () => ({ partitions: await partitionLag(deps.admin, deps.pool, deps.topics.events, deps.persisterGroupId) }), () => undefined),
-  );
+  const metrics = createOpsMetrics(deps.registry);
+  const guard = createGuard({ verify: deps.verify, pool: deps.pool, logger: deps.logger, metrics });
+  const rebuilds = createRebuildManager({
+    pool: deps.pool,
+    kafka: deps.kafka,
+    admin: deps.admin,
+    eventsTopic: deps.topics.events,
+    groupPrefix: deps.rebuild.groupPrefix,
+    logger: deps.logger,
+    chunk: deps.rebuild.chunk,
+    concurrency: deps.rebuild.concurrency,
+    lockTimeoutMs: deps.rebuild.lockTimeoutMs,
+    onEvents: (source, n) => metrics.rebuildEvents.inc({ source }, n),
+  });
+  const ctx = { deps, guard, metrics, rebuilds };
+  registerReadRoutes(app, ctx);
+  registerActionRoutes(app, ctx);
+  // A rebuild in progress is aborted (its scratch table dropped) before the pool closes.
+  app.addHook('onClose', async () => rebuilds.close());
   return app;
 }
+
+export type OpsContext = {
+  deps: OpsDeps;
+  guard: ReturnType<typeof createGuard>;
+  metrics: ReturnType<typeof createOpsMetrics>;
+  rebuilds: ReturnType<typeof createRebuildManager>;
+};

@@ -1,21 +1,40 @@
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 
+export interface GatewayPosition {
+  /** The gateway's base URL, as configured in OPS_GATEWAY_URLS. */
+  node: string;
+  /** Records its live feed is behind the log end (null: the node did not answer or has not fetched this partition yet). */
+  lag: string | null;
+}
+
 export interface PartitionLag {
   partition: number;
   logEnd: string;
   persisterCommitted: string | null;
   watermark: string | null;
-  /** Records the persister still has to store. */
+  /** Records the persister still has to store (log end − watermark). */
   persisterLag: string;
+  gateways: GatewayPosition[];
 }
 
-/** Per partition: Kafka log end vs the persister's committed offset vs the Postgres watermark. */
-export async function partitionLag(admin: Admin, pool: pg.Pool, topic: string, groupId: string): Promise<PartitionLag[]> {
-  const [ends, committed, marks] = await Promise.all([
+/**
+ * Per partition: Kafka log end vs the persister's committed offset vs the
+ * Postgres watermark, and — for the gateway URLs configured — each node's
+ * live-feed lag as its own metrics report it.
+ */
+export async function partitionLag(
+  admin: Admin,
+  pool: pg.Pool,
+  topic: string,
+  groupId: string,
+  gatewayUrls: readonly string[] = [],
+): Promise<PartitionLag[]> {
+  const [ends, committed, marks, gateways] = await Promise.all([
     admin.fetchTopicOffsets(topic),
     admin.fetchOffsets({ groupId, topics: [topic] }),
     pool.query<{ partition: number; next_offset: string }>('SELECT partition, next_offset::text FROM watermarks'),
+    Promise.all(gatewayUrls.map(async (url) => ({ url, lag: await gatewayFeedLag(url) }))),
   ]);
   const committedBy = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
   const markBy = new Map(marks.rows.map((r) => [r.partition, r.next_offset]));
@@ -23,14 +42,39 @@ export async function partitionLag(admin: Admin, pool: pg.Pool, topic: string, g
     .map((e) => {
       const c = committedBy.get(e.partition);
       const w = markBy.get(e.partition) ?? null;
-      const done = w !== null ? BigInt(w) : 0n;
+      const behind = BigInt(e.high) - (w !== null ? BigInt(w) : 0n);
       return {
         partition: e.partition,
         logEnd: e.high,
         persisterCommitted: c !== undefined && c !== '-1' ? c : null,
         watermark: w,
-        persisterLag: (BigInt(e.high) - done > 0n ? BigInt(e.high) - done : 0n).toString(),
+        persisterLag: (behind > 0n ? behind : 0n).toString(),
+        gateways: gateways.map((g) => ({ node: g.url, lag: g.lag?.get(e.partition) ?? null })),
       };
     })
     .sort((a, b) => a.partition - b.partition);
+}
+
+/** A gateway's `tidings_gateway_feed_lag_records` per partition, or null when it does not answer within 2 s. */
+async function gatewayFeedLag(baseUrl: string): Promise<Map<number, string> | null> {
+  try {
+    const res = await fetch(`${baseUrl.replace(/\/$/, '')}/metrics`, { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) return null;
+    return parseFeedLag(await res.text());
+  } catch {
+    return null;
+  }
+}
+
+/** Reads `tidings_gateway_feed_lag_records{partition="N",…} value` lines out of a Prometheus text exposition. */
+export function parseFeedLag(text: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const line of text.split('\n')) {
+    const m = /^tidings_gateway_feed_lag_records\{([^}]*)\}\s+(\S+)/.exec(line);
+    const partition = m ? /(?:^|,)partition="(\d+)"/.exec(m[1]!) : null;
+    if (!m || !partition) continue;
+    const value = Number(m[2]);
+    if (Number.isFinite(value)) out.set(Number(partition[1]), String(Math.max(0, Math.round(value))));
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { AtomicSender, TopicNames } from '@tidings/kafka';
 import type { Logger } from '@tidings/runtime';
 import { classify, type DeadRecord } from './records.js';
+import { isDataError, salvageBatch } from './salvage.js';
 import { advanceWatermark, persistBatch } from './store.js';
 
 export interface PersisterOptions {
@@ -86,11 +87,21 @@ export async function startPersister(opts: PersisterOptions): Promise<Consumer> 
     partitionsConsumedConcurrently: opts.concurrency,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
       if (!isRunning() || isStale() || batch.isEmpty()) return;
-      const { good, dead } = classify(batch.messages);
+      const classified = classify(batch.messages);
+      const good = classified.good;
+      let dead = classified.dead;
       // lastOffset() of a non-empty batch is its last record, markers included.
       const next = BigInt(batch.lastOffset()) + 1n;
       const end = m.batchSeconds.startTimer();
-      const outcome = await persistBatch(opts.pool, batch.partition, good, dead, next);
+      let outcome;
+      try {
+        outcome = await persistBatch(opts.pool, batch.partition, good, dead, next);
+      } catch (error) {
+        // Anything but "Postgres refused this data" (unavailable, deadlock…) fails the batch: it is redelivered.
+        if (!isDataError(error)) throw error;
+        opts.logger.warn({ err: error, partition: batch.partition }, 'postgres refused a record; bisecting the batch to dead-letter it');
+        ({ outcome, dead } = await salvageBatch(opts.pool, batch.partition, good, dead, next));
+      }
       end();
       if (dead.length > 0) {
         await opts.dlqSender.send([{ topic: opts.topics.dlq, messages: dead.map((d) => dlqMessage(opts.topics.events, batch.partition, d)) }]);

@@ -78,11 +78,10 @@ export async function applyState(client: pg.ClientBase, events: Positioned<State
   while (i < events.length) {
     const first = events[i]!;
     if ('all' in first.event.data) {
-      await client.query(
-        `UPDATE ${table} SET ${SET[first.event.type].all}
-         WHERE user_id = $1 AND "offset" < $2 AND ${ALL_FILTER[first.event.type]}`,
-        [first.event.userId, first.offset.toString(), first.event.time],
-      );
+      const set = SET[first.event.type].all;
+      // Postgres refuses a parameter it cannot type, so the time is only passed where it is used (not by unarchive).
+      const params = [first.event.userId, first.offset.toString(), ...(set.includes('$3') ? [first.event.time] : [])];
+      await client.query(`UPDATE ${table} SET ${set} WHERE user_id = $1 AND "offset" < $2 AND ${ALL_FILTER[first.event.type]}`, params);
       i += 1;
       continue;
     }

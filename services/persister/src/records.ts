@@ -1,9 +1,12 @@
 import type { KafkaMessage } from 'kafkajs';
-import { parseEnvelope, type Envelope } from '@tidings/protocol';
+import { LIMITS, parseEnvelope, type Envelope } from '@tidings/protocol';
 
 export interface GoodRecord {
   offset: bigint;
   event: Envelope;
+  /** The record as received, kept so it can still be dead-lettered verbatim if Postgres refuses it. */
+  key?: string | undefined;
+  value?: string | undefined;
 }
 export interface DeadRecord {
   offset: bigint;
@@ -24,14 +27,19 @@ export function classify(messages: readonly KafkaMessage[]): { good: GoodRecord[
   for (const m of messages) {
     const offset = BigInt(m.offset);
     const key = m.key ? m.key.toString('utf8') : null;
-    const parsed = parseEnvelope(m.value);
-    if (!parsed.ok) {
-      const reason = parsed.issues.map((i) => `${i.path} ${i.message}`).join('; ');
-      dead.push({ offset, key, value: m.value ? m.value.toString('utf8') : null, reason });
-    } else if (key !== parsed.value.userId) {
-      dead.push({ offset, key, value: m.value!.toString('utf8'), reason: 'record key does not match userId' });
+    if (m.value === null) {
+      dead.push({ offset, key, value: null, reason: '/ record has no value' });
+      continue;
+    }
+    const value = m.value.toString('utf8');
+    // The size limit is on the bytes as they travelled (a string's length counts UTF-16 units).
+    const result = m.value.length > LIMITS.envelopeMaxBytes ? parseEnvelope(m.value) : parseEnvelope(value);
+    if (!result.ok) {
+      dead.push({ offset, key, value, reason: result.issues.map((i) => `${i.path} ${i.message}`).join('; ') });
+    } else if (key !== result.value.userId) {
+      dead.push({ offset, key, value, reason: 'record key does not match userId' });
     } else {
-      good.push({ offset, event: parsed.value });
+      good.push({ offset, event: result.value, key, value });
     }
   }
   return { good, dead };

@@ -42,8 +42,9 @@ try {
     authEnv: { AUTH_HS256_SECRET: auth.secret, AUTH_ISSUER: auth.issuer, AUTH_AUDIENCE: auth.audience },
     gateways: 2,
     withOps: true,
+    withWeb: true,
     logLevel: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? config.LOG_LEVEL : 'info',
-    ports: { ingest: config.INGEST_PORT, gateway: config.GATEWAY_PORT, ops: config.OPS_PORT, persister: config.PERSISTER_PORT },
+    ports: { ingest: config.INGEST_PORT, gateway: config.GATEWAY_PORT, ops: config.OPS_PORT, persister: config.PERSISTER_PORT, web: config.WEB_PORT },
     log: (label, line) => {
       let level = 30;
       try {
@@ -60,7 +61,7 @@ try {
   await shutdown('startup failure', 1);
 }
 
-for (const s of [stack!.ingest, stack!.persister, ...stack!.gateways, ...(stack!.ops ? [stack!.ops] : [])]) {
+for (const s of [stack!.ingest, stack!.persister, ...stack!.gateways, ...(stack!.ops ? [stack!.ops] : []), ...(stack!.web ? [stack!.web] : [])]) {
   void s.exited.then((code) => {
     if (!stopping) say(`${s.label} exited unexpectedly (code ${code}); the rest keeps running`);
   });
@@ -71,6 +72,7 @@ say(`ingest     ${stack!.ingest.url}   POST /v1/notifications   (OpenAPI: ${stac
 for (const g of stack!.gateways) say(`${g.label.padEnd(10)} ${g.url}   WebSocket ${g.url.replace('http', 'ws')}/v1/stream`);
 if (stack!.ops) say(`ops        ${stack!.ops.url}`);
 say(`persister  ${stack!.persister.url}   (health and metrics)`);
+if (stack!.web) say(`web        ${stack!.web.url}/?user=alice   the live inbox page (development tokens)`);
 say('tokens:    npm run token -- --sub alice                                  (a user)');
 say('           npm run token -- --sub billing --scope notifications:write    (a producing service)');
 say('Ctrl-C stops everything.');

@@ -74,7 +74,7 @@ const alive = (pid: number) => {
 
 test('npm start brings the platform up, serves a notification to both gateways and stops cleanly', async () => {
   const base = await freePort();
-  const ports = { INGEST_PORT: String(await freePort()), GATEWAY_PORT: String(base), OPS_PORT: String(await freePort()), PERSISTER_PORT: String(await freePort()) };
+  const ports = { INGEST_PORT: String(await freePort()), GATEWAY_PORT: String(base), OPS_PORT: String(await freePort()), PERSISTER_PORT: String(await freePort()), WEB_PORT: String(await freePort()) };
   const env: Record<string, string | undefined> = { ...process.env, TIDINGS_HOME: home, TIDINGS_INFRA: 'local', ...ports };
   delete env['KAFKA_BROKERS'];
   delete env['DATABASE_URL'];

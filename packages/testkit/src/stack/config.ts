@@ -20,6 +20,8 @@ export const StackEnv = Type.Object({
   GATEWAY_PORT: Type.Integer({ minimum: 1, maximum: 65534, default: 4100 }),
   OPS_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 4200 }),
   PERSISTER_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 4300 }),
+  /** npm start: the inbox web page. */
+  WEB_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 4500 }),
   /** npm test: node --test concurrency. */
   TIDINGS_TEST_CONCURRENCY: Type.Integer({ minimum: 1, default: 2 }),
   /** npm test: only run test files whose path contains this. */

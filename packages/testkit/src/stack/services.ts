@@ -3,13 +3,14 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-export type ServiceName = 'ingest' | 'persister' | 'gateway' | 'ops';
+export type ServiceName = 'ingest' | 'persister' | 'gateway' | 'ops' | 'web';
 
 const ENTRY: Record<ServiceName, string> = {
   ingest: '../../../../services/ingest/dist/main.js',
   persister: '../../../../services/persister/dist/main.js',
   gateway: '../../../../services/gateway/dist/main.js',
   ops: '../../../../services/ops/dist/main.js',
+  web: '../../../../services/web/dist/main.js',
 };
 /** The log line each service prints once it serves. */
 const READY_MSG: Record<ServiceName, string> = {
@@ -17,6 +18,7 @@ const READY_MSG: Record<ServiceName, string> = {
   persister: 'persister running',
   gateway: 'gateway listening',
   ops: 'ops listening',
+  web: 'web listening',
 };
 
 export interface RunningService {

@@ -7,10 +7,15 @@ export interface StackOptions {
   authEnv: Record<string, string>;
   gateways?: number;
   /** Fixed ports (npm start); 0 picks free ones (tests). */
-  ports?: { ingest?: number; gateway?: number; ops?: number; persister?: number };
+  ports?: { ingest?: number; gateway?: number; ops?: number; persister?: number; web?: number };
   withOps?: boolean;
+  /**
+   * Also start the inbox web page (services/web), pointed at this stack's
+   * gateways and ingest, with development tokens on (it mints with `authEnv`'s secret).
+   */
+  withWeb?: boolean;
   /** Extra environment per service. */
-  extraEnv?: Partial<Record<'ingest' | 'persister' | 'gateway' | 'ops', Record<string, string>>>;
+  extraEnv?: Partial<Record<'ingest' | 'persister' | 'gateway' | 'ops' | 'web', Record<string, string>>>;
   log?: SpawnOptions['onLog'];
   /**
    * LOG_LEVEL for every service; at least `info`, because readiness is read
@@ -25,6 +30,7 @@ export interface Stack {
   persister: RunningService;
   gateways: RunningService[];
   ops?: RunningService | undefined;
+  web?: RunningService | undefined;
   /** Starts one more gateway node (e.g. after killing one). */
   addGateway(port?: number): Promise<RunningService>;
   /** Starts the persister again after stop/kill. */
@@ -71,11 +77,29 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ];
     const gateways: RunningService[] = [];
     for (let i = 0; i < (opts.gateways ?? 1); i++) gateways.push(await track(startGateway()));
+    const web = opts.withWeb
+      ? await track(
+          spawnService(
+            'web',
+            {
+              ...opts.authEnv,
+              LOG_LEVEL: base.LOG_LEVEL,
+              WEB_PORT: String(ports.web ?? 0),
+              WEB_GATEWAY_URLS: gateways.map((g) => g.url).join(','),
+              WEB_INGEST_URL: ingest.url,
+              WEB_DEV_TOKENS: 'true',
+              ...opts.extraEnv?.web,
+            },
+            spawnOpts('web'),
+          ),
+        )
+      : undefined;
     const stack: Stack = {
       ingest,
       persister,
       gateways,
       ops,
+      web,
       async addGateway(port) {
         const g = await track(startGateway(port));
         stack.gateways.push(g);

@@ -1,0 +1,32 @@
+import type { ValidationIssue } from './validate.js';
+
+/**
+ * NUL and unpaired UTF-16 surrogates are legal in JSON and in JavaScript
+ * strings, but Postgres refuses them in `text` and `jsonb` ("unsupported
+ * Unicode escape sequence", "invalid byte sequence"). An event carrying one
+ * would be accepted by Kafka and then fail every persister transaction of
+ * its partition, so such strings are rejected at the edge and dead-lettered
+ * by consumers like any other invalid record.
+ */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Issues for every string (value or object key) Postgres could not store, with its JSON Pointer path. */
+export function unstorableIssues(value: unknown, path = ''): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  walk(value, path, out);
+  return out;
+}
+
+function walk(value: unknown, path: string, out: ValidationIssue[]): void {
+  if (typeof value === 'string') {
+    if (UNSTORABLE.test(value)) out.push({ path: path || '/', message: 'must not contain NUL or unpaired surrogate characters' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => walk(v, `${path}/${i}`, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (UNSTORABLE.test(k)) out.push({ path: p, message: 'key must not contain NUL or unpaired surrogate characters' });
+      walk(v, p, out);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { ErrorBody } from '@tidings/protocol';
+import { createNamespace, readTopic, testEnv, tokenFor, type Namespace } from '@tidings/testkit';
+import { startIngestApp, type IngestHarness } from './testing/harness.js';
+
+const env = testEnv();
+let ns: Namespace;
+let limited: IngestHarness;
+
+before(async () => {
+  ns = await createNamespace(env.brokers, env.databaseUrl);
+  limited = await startIngestApp(ns, env.authSecret, { rateLimitPerSec: 3 });
+});
+after(async () => {
+  await limited?.close();
+  await ns?.drop();
+});
+
+const data = { category: 'test', title: 'hello' };
+
+function post(h: IngestHarness, token: string, body: unknown) {
+  return h.app.inject({
+    method: 'POST',
+    url: '/v1/notifications',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
+  });
+}
+
+test('the rate limit is per producing service: 429 TIDINGS_ERR_RATE_LIMITED with retry-after, others unaffected, nothing of the refused written', async () => {
+  const run = randomBytes(4).toString('hex');
+  const userId = `rl-${run}`;
+  const a = await tokenFor(env.authSecret, `svc-a-${run}`, ['notifications:write']);
+  const b = await tokenFor(env.authSecret, `svc-b-${run}`, ['notifications:write']);
+  const ids = Array.from({ length: 6 }, (_, i) => `rl-${run}-${i}`);
+  const responses = await Promise.all(ids.map((id) => post(limited, a, { id, userId, data })));
+  const ok = ids.filter((_, i) => responses[i]!.statusCode === 202);
+  const refused = responses.filter((r) => r.statusCode === 429);
+  assert.equal(ok.length, 3, responses.map((r) => `${r.statusCode} ${r.body}`).join('\n'));
+  assert.equal(refused.length, 3);
+  for (const r of refused) {
+    const body = r.json<ErrorBody>();
+    assert.equal(body.code, 'TIDINGS_ERR_RATE_LIMITED');
+    assert.match(body.message, /rate limit/);
+    assert.ok(Number(r.headers['retry-after']) >= 1, `retry-after: ${String(r.headers['retry-after'])}`);
+  }
+  // Another service is not limited by the first one's burst.
+  const other = await post(limited, b, { id: `rl-${run}-other`, userId, data });
+  assert.equal(other.statusCode, 202, other.body);
+  // Same user, same partition: once the later record is read, every earlier committed one has been too.
+  const records = await readTopic(ns.brokers, ns.topics.events, (rs) => rs.some((r) => r.value?.includes(`rl-${run}-other`)));
+  const seen = records.map((r) => (JSON.parse(r.value!) as { id: string }).id).filter((id) => id.startsWith(`rl-${run}`));
+  assert.deepEqual(seen.sort(), [...ok, `rl-${run}-other`].sort());
+});
+
+test('GET /openapi.json documents every producer route without auth', async () => {
+  const res = await limited.app.inject({ method: 'GET', url: '/openapi.json' });
+  assert.equal(res.statusCode, 200);
+  const doc = res.json<{ openapi: string; paths: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>> }>();
+  assert.match(doc.openapi, /^3\./);
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/v1/notifications', '/v1/notifications/batch', '/v1/topics/{topic}/subscribers/{userId}']);
+  assert.ok(doc.paths['/v1/notifications']!['post']!.requestBody, 'request body schema documented');
+  assert.ok(doc.paths['/v1/notifications']!['post']!.responses!['202'], '202 documented');
+  assert.ok(doc.paths['/v1/notifications/batch']!['post']);
+  assert.deepEqual(Object.keys(doc.paths['/v1/topics/{topic}/subscribers/{userId}']!).sort(), ['delete', 'put']);
+});

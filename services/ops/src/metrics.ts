@@ -1,0 +1,13 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export type OpsMetrics = ReturnType<typeof createOpsMetrics>;
+
+export function createOpsMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    actions: new Counter({ name: 'tidings_ops_actions_total', help: 'Audited ops actions, by action and outcome', labelNames: ['action', 'ok'], registers }),
+    rebuildEvents: new Counter({ name: 'tidings_ops_rebuild_events_total', help: 'Events applied by projection rebuilds', labelNames: ['source'], registers }),
+    rebuildRate: new Gauge({ name: 'tidings_ops_rebuild_events_per_second', help: 'Apply rate of the running (or last) rebuild', registers }),
+    dlqRetried: new Counter({ name: 'tidings_ops_dlq_retried_total', help: 'Dead letters re-produced to the events topic', registers }),
+  };
+}

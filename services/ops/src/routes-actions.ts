@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { compile, StringEnum, Timestamp, UserId } from '@tidings/protocol';
+import { ApiError } from '@tidings/runtime';
+import type { OpsContext } from './app.js';
+import { retryAllDeadLetters, retryDeadLetter } from './dlq.js';
+import type { RebuildSource, RebuildStatus } from './rebuild/job.js';
+import { requestRedeliver } from './redeliver.js';
+
+const RedeliverBody = Type.Object(
+  { userId: UserId, fromCursor: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), fromTime: Type.Optional(Timestamp) },
+  { additionalProperties: false },
+);
+const RebuildBody = Type.Object({ source: StringEnum(['kafka', 'mirror'] as const) }, { additionalProperties: false });
+/** The retry body is optional as a whole, so it is checked in the handler (Fastify would refuse an absent body). */
+const checkRetryBody = compile(Type.Object({ value: Type.Optional(Type.Unknown()) }, { additionalProperties: false }));
+
+/** POST routes: scope `ops:write`, each audited with its parameters and outcome. */
+export function registerActionRoutes(app: FastifyInstance, { deps, guard, metrics, rebuilds }: OpsContext): void {
+  app.post('/v1/ops/redeliver', { onRequest: guard.require('ops:write', 'redeliver'), schema: { body: RedeliverBody } }, async (req, reply) => {
+    const body = req.body as { userId: string; fromCursor?: string; fromTime?: string };
+    const r = await guard.run(req, 'redeliver', body, () => requestRedeliver(deps.sender, deps.topics.control, deps.epoch, body), (x) => x);
+    return reply.code(202).send(r);
+  });
+
+  app.post('/v1/ops/rebuild', { onRequest: guard.require('ops:write', 'rebuild'), schema: { body: RebuildBody } }, async (req, reply) => {
+    const { source } = req.body as { source: RebuildSource };
+    const actor = req.principal!.sub;
+    // The outcome gets its own audit row when the job ends, minutes after this request.
+    const onFinished = (s: RebuildStatus) => {
+      metrics.rebuildRate.set(s.eventsPerSec);
+      void guard
+        .record(actor, 'rebuild.finished', { id: s.id, source }, s.state === 'done', {
+          state: s.state,
+          events: s.events,
+          eventsPerSec: s.eventsPerSec,
+          phases: s.phases,
+          error: s.error,
+        })
+        .catch((err: unknown) => deps.logger.error({ err, rebuild: s.id }, 'could not audit the end of a rebuild'));
+    };
+    const status = await guard.run(req, 'rebuild', { source }, () => rebuilds.start(source, actor, onFinished), (s) => ({ id: s.id }));
+    return reply.code(202).header('location', `/v1/ops/rebuild/${status.id}`).send(status);
+  });
+
+  app.post(
+    '/v1/ops/dlq/:id/retry',
+    { onRequest: guard.require('ops:write', 'dlq.retry'), schema: { params: Type.Object({ id: Type.String({ pattern: '^\\d{1,19}$' }) }) } },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const checked = checkRetryBody(req.body ?? {});
+      if (!checked.ok) throw new ApiError('TIDINGS_ERR_VALIDATION', 'request failed validation', checked.issues);
+      const value = checked.value.value;
+      const r = await guard.run(
+        req,
+        'dlq.retry',
+        { id, corrected: value !== undefined },
+        async () => {
+          const out = await retryDeadLetter(deps.pool, deps.sender, deps.topics.events, id, value);
+          metrics.dlqRetried.inc();
+          return out;
+        },
+        (x) => x,
+      );
+      return reply.code(202).send(r);
+    },
+  );
+
+  app.post('/v1/ops/dlq/retry-all', { onRequest: guard.require('ops:write', 'dlq.retry-all') }, async (req, reply) => {
+    const r = await guard.run(
+      req,
+      'dlq.retry-all',
+      {},
+      async () => {
+        const out = await retryAllDeadLetters(deps.pool, deps.sender, deps.topics.events);
+        metrics.dlqRetried.inc(out.retried);
+        return out;
+      },
+      (x) => ({ retried: x.retried, skipped: x.skippedCount }),
+    );
+    return reply.code(202).send(r);
+  });
+}

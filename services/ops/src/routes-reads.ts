@@ -1,0 +1,105 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { UserId } from '@tidings/protocol';
+import { ApiError } from '@tidings/runtime';
+import type { OpsContext } from './app.js';
+import { listAudit } from './audit.js';
+import { listDeadLetters } from './dlq.js';
+import { parseBound, userHistory } from './history.js';
+import { partitionLag } from './lag.js';
+
+const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
+const Decimal = Type.String({ pattern: '^\\d{1,19}$' });
+export const RebuildId = Type.String({ pattern: '^[0-9a-f]{12}$' });
+
+/** GET routes: scope `ops:read`, each audited. */
+export function registerReadRoutes(app: FastifyInstance, { deps, guard, rebuilds }: OpsContext): void {
+  app.get(
+    '/v1/ops/users/:userId/events',
+    {
+      onRequest: guard.require('ops:read', 'history'),
+      schema: {
+        params: Type.Object({ userId: UserId }),
+        querystring: Type.Object(
+          { from: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), to: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), limit: Limit },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const { userId } = req.params as { userId: string };
+      const q = req.query as { from?: string; to?: string; limit?: number };
+      return guard.run(
+        req,
+        'history',
+        { userId, ...q },
+        async () =>
+          userHistory(deps.pool, deps.epoch, {
+            userId,
+            from: q.from !== undefined ? parseBound(q.from, deps.epoch, 'from') : undefined,
+            to: q.to !== undefined ? parseBound(q.to, deps.epoch, 'to') : undefined,
+            limit: q.limit ?? 100,
+          }),
+        (r) => ({ events: r.events.length }),
+      );
+    },
+  );
+
+  app.get('/v1/ops/lag', { onRequest: guard.require('ops:read', 'lag') }, async (req) =>
+    guard.run(req, 'lag', {}, async () => ({
+      partitions: await partitionLag(deps.admin, deps.pool, deps.topics.events, deps.persisterGroupId, deps.gatewayUrls),
+    })),
+  );
+
+  app.get(
+    '/v1/ops/dlq',
+    {
+      onRequest: guard.require('ops:read', 'dlq.list'),
+      schema: { querystring: Type.Object({ limit: Limit, after: Type.Optional(Decimal), pending: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) },
+    },
+    async (req) => {
+      const q = req.query as { limit?: number; after?: string; pending?: boolean };
+      return guard.run(req, 'dlq.list', q, () => listDeadLetters(deps.pool, { ...q, limit: q.limit ?? 100 }), (r) => ({ letters: r.letters.length, pending: r.pending }));
+    },
+  );
+
+  app.get(
+    '/v1/ops/audit',
+    {
+      onRequest: guard.require('ops:read', 'audit.list'),
+      schema: {
+        querystring: Type.Object(
+          { limit: Limit, before: Type.Optional(Decimal), action: Type.Optional(Type.String({ maxLength: 64 })), actor: Type.Optional(Type.String({ maxLength: 256 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const q = req.query as { limit?: number; before?: string; action?: string; actor?: string };
+      return guard.run(req, 'audit.list', q, () => listAudit(deps.pool, { ...q, limit: q.limit ?? 50 }), (r) => ({ entries: r.entries.length }));
+    },
+  );
+
+  app.get('/v1/ops/rebuild', { onRequest: guard.require('ops:read', 'rebuild.list') }, async (req) =>
+    guard.run(req, 'rebuild.list', {}, async () => ({ rebuilds: rebuilds.list() }), (r) => ({ rebuilds: r.rebuilds.length })),
+  );
+
+  app.get(
+    '/v1/ops/rebuild/:id',
+    { onRequest: guard.require('ops:read', 'rebuild.status'), schema: { params: Type.Object({ id: RebuildId }) } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      return guard.run(
+        req,
+        'rebuild.status',
+        { id },
+        async () => {
+          const status = rebuilds.get(id);
+          if (!status) throw new ApiError('TIDINGS_ERR_NOT_FOUND', `no rebuild ${id} on this ops process (finished ones are in the audit log)`);
+          return status;
+        },
+        (s) => ({ state: s.state, events: s.events }),
+      );
+    },
+  );
+}
