@@ -12,6 +12,8 @@ export interface BenchOptions {
   duration: number;
   /** Notifications per ingest request. */
   batch: number;
+  /** Ingest requests in flight at most (the pacer is open-loop while it stays below). */
+  inFlight: number;
   /** Loopback source addresses (127.0.0.1…) to spread connections over (≈28k ephemeral ports each). */
   sources: number;
   /** Connections being opened at once. */
@@ -24,7 +26,7 @@ export interface BenchOptions {
   outDir: string;
 }
 
-const USAGE = `npm run bench:gateway -- [--connections N] [--clients N] [--rate N] [--duration S] [--batch N] [--offline PCT] [--sources N] [--concurrency N] [--skip-fanout] [--out-dir DIR]`;
+const USAGE = `npm run bench:gateway -- [--connections N] [--clients N] [--rate N] [--duration S] [--batch N] [--in-flight N] [--offline PCT] [--sources N] [--concurrency N] [--skip-fanout] [--out-dir DIR]`;
 
 function int(name: string, raw: string | undefined, def: number, min: number, max: number): number {
   if (raw === undefined) return def;
@@ -42,6 +44,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       rate: { type: 'string' },
       duration: { type: 'string' },
       batch: { type: 'string' },
+      'in-flight': { type: 'string' },
       sources: { type: 'string' },
       concurrency: { type: 'string' },
       offline: { type: 'string' },
@@ -58,6 +61,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     rate: int('rate', values.rate, 2000, 1, 100000),
     duration: int('duration', values.duration, 15, 1, 3600),
     batch: int('batch', values.batch, 20, 1, 1000),
+    inFlight: int('in-flight', values['in-flight'], 16, 1, 4096),
     sources: int('sources', values.sources, Math.max(1, Math.ceil(connections / 25000)), 1, 250),
     concurrency: int('concurrency', values.concurrency, 200, 1, 5000),
     offline: int('offline', values.offline, 0, 0, 100),

@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createNamespace, loadStackConfig, startInfra, startStack, testAuthEnv, tokenFor } from '@tidings/testkit';
 import { openFleet } from './clients.js';
+import { startProbe } from './probe.js';
 import { runLoad } from './load.js';
 import { parseOptions } from './options.js';
 import { cpuSeconds, openFileLimit, rssBytes } from './proc.js';
@@ -39,6 +40,8 @@ interface FanoutResult {
   ackToReceiptMs: Latency;
   /** From the envelope's `time` (set by ingest on accept, before the Kafka commit). */
   eventTimeToReceiptMs: Latency;
+  /** From a read-committed probe consumer first seeing the event: the gateway hop alone. */
+  kafkaToReceiptMs: Latency;
   gatewayCpuPct: number;
 }
 
@@ -82,6 +85,7 @@ try {
 
   log(`opening ${opts.connections} connections (${opts.concurrency} at a time, ${opts.sources} source address(es))`);
   const t0 = performance.now();
+  const connectCpu0 = cpuSeconds(pid);
   const fleet = await openFleet({
     url: wsUrl,
     secret,
@@ -91,6 +95,7 @@ try {
     onProgress: (done) => log(`  ${done} connected`),
   });
   const connectSeconds = (performance.now() - t0) / 1000;
+  const connectCpuMs = ((cpuSeconds(pid) - connectCpu0) * 1000) / opts.connections;
   await settle(5000);
   const rssAfter = rssBytes(pid);
   const perConnection = (rssAfter - rssBefore) / opts.connections;
@@ -102,17 +107,20 @@ try {
     const users = fleet.users.slice(0, opts.clients);
     log(`fan-out: ${opts.rate}/s over ${opts.clients} clients, 2 s warm-up + ${opts.duration} s`);
     const offline = opts.offline / 100;
-    await runLoad({ ingestUrl: stack.ingest.url, token: producer, users, rate: opts.rate, batch: opts.batch, offline, durationMs: 2000 });
+    const probe = await startProbe(ns.brokers, ns.topics.events);
+    await runLoad({ ingestUrl: stack.ingest.url, token: producer, users, rate: opts.rate, batch: opts.batch, maxInFlight: opts.inFlight, offline, durationMs: 2000 });
     fleet.recordFrom = Date.now();
     const cpu0 = cpuSeconds(pid);
     const c0 = performance.now();
-    const load = await runLoad({ ingestUrl: stack.ingest.url, token: producer, users, rate: opts.rate, batch: opts.batch, offline, durationMs: opts.duration * 1000 });
+    const load = await runLoad({ ingestUrl: stack.ingest.url, token: producer, users, rate: opts.rate, batch: opts.batch, maxInFlight: opts.inFlight, offline, durationMs: opts.duration * 1000 });
     const cpuPct = ((cpuSeconds(pid) - cpu0) / ((performance.now() - c0) / 1000)) * 100;
     const deadline = Date.now() + 15000;
     const allIn = () => [...load.acks.keys()].every((id) => fleet.receipts.has(id));
     while (!allIn() && Date.now() < deadline) await settle(100);
+    await probe.close();
     const fromTime: number[] = [];
     const fromAck: number[] = [];
+    const fromKafka: number[] = [];
     let received = 0;
     for (const [id, ack] of load.acks) {
       const r = fleet.receipts.get(id);
@@ -121,7 +129,10 @@ try {
       fromTime.push(r[1] - r[0]);
       // The socket can beat the HTTP response to this process: that counts as 0.
       fromAck.push(Math.max(0, r[1] - ack));
+      const visible = probe.seen.get(id);
+      if (visible !== undefined) fromKafka.push(Math.max(0, r[1] - visible));
     }
+    fromKafka.sort((a, b) => a - b);
     fromTime.sort((a, b) => a - b);
     fromAck.sort((a, b) => a - b);
     const stats = (xs: number[]) => ({ p50: percentile(xs, 50), p90: percentile(xs, 90), p99: percentile(xs, 99), max: xs.at(-1) ?? Number.NaN });
@@ -138,6 +149,7 @@ try {
       lost: load.acks.size - received,
       ackToReceiptMs: stats(fromAck),
       eventTimeToReceiptMs: stats(fromTime),
+      kafkaToReceiptMs: stats(fromKafka),
       gatewayCpuPct: round(cpuPct),
     };
     log(`fan-out: 202→receipt p50 ${fanout.ackToReceiptMs.p50} ms p99 ${fanout.ackToReceiptMs.p99} ms; ${received}/${load.acks.size} received`);
@@ -161,6 +173,8 @@ try {
       connections: opts.connections,
       connectSeconds: round(connectSeconds),
       connectsPerSec: Math.round(opts.connections / connectSeconds),
+      /** Gateway CPU per connection set up (upgrade, hello, token check, synced): its connect capacity is ~1000 / this per core. */
+      gatewayCpuMsPerConnect: round(connectCpuMs, 3),
       rssBeforeMiB: round(rssBefore / 2 ** 20),
       rssAfterMiB: round(rssAfter / 2 ** 20),
       rssPerConnectionKiB: round(perConnection / 1024, 2),
@@ -172,6 +186,7 @@ try {
     { metric: 'idle connections on one process', value: String(opts.connections), target: '>= 50,000', ok: opts.connections >= 50000 ? true : undefined },
     { metric: 'RSS per idle connection', value: `${result.idle.rssPerConnectionKiB} KiB`, target: '<= 20 KB', ok: perConnection <= 20 * 1000 },
     { metric: 'connect + hello + synced rate', value: `${result.idle.connectsPerSec}/s`, target: '' },
+    { metric: 'gateway CPU per connect', value: `${result.idle.gatewayCpuMsPerConnect} ms`, target: '' },
   ];
   if (fanout) {
     const a = fanout.ackToReceiptMs;
@@ -185,6 +200,7 @@ try {
       { metric: 'latency p50 (ingest 202 → receipt)', value: `${a.p50} ms`, target: '<= 15 ms', ok: a.p50 <= 15 },
       { metric: 'latency p99 (ingest 202 → receipt)', value: `${a.p99} ms`, target: '<= 60 ms', ok: a.p99 <= 60 },
       { metric: 'latency p50 / p99 (event time → receipt)', value: `${t.p50} / ${t.p99} ms`, target: '' },
+      { metric: 'gateway hop p50 / p99 (Kafka → receipt)', value: `${fanout.kafkaToReceiptMs.p50} / ${fanout.kafkaToReceiptMs.p99} ms`, target: '' },
       { metric: 'latency max (event time → receipt)', value: `${t.max} ms`, target: '' },
       { metric: 'lost (accepted − received)', value: String(fanout.lost), target: '0', ok: fanout.lost === 0 },
       { metric: 'gateway CPU during fan-out', value: `${fanout.gatewayCpuPct} % of one core`, target: '' },

@@ -27,7 +27,7 @@ const config = loadBenchConfig();
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const startedAt = new Date().toISOString();
 const command = [
-  ...Object.entries(process.env) // eslint-disable-line no-restricted-properties
+  ...Object.entries(process.env)
     .filter(([k]) => k.startsWith('BENCH_') || k === 'KAFKA_BROKERS' || k === 'DATABASE_URL')
     .map(([k, v]) => `${k}=${k === 'DATABASE_URL' ? '<url>' : `'${v}'`}`),
   'npm run bench:pipeline',

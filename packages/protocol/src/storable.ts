@@ -8,6 +8,7 @@ import type { ValidationIssue } from './validate.js';
  * its partition, so such strings are rejected at the edge and dead-lettered
  * by consumers like any other invalid record.
  */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Issues for every string (value or object key) Postgres could not store, with its JSON Pointer path. */

@@ -20,10 +20,12 @@ export const IngestEnv = Type.Object({
   INGEST_INSTANCE_ID: Type.String({ default: 'ingest-0', pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
   /**
    * Kafka transactions in flight at once (one transactional id each,
-   * `<INGEST_INSTANCE_ID>-<n>`): concurrent requests share a transaction,
-   * and several transactions overlap their broker round trips.
+   * `<INGEST_INSTANCE_ID>-<n>`). Concurrent requests share a transaction
+   * either way; more senders overlap the broker round trips of small
+   * requests, at the price of more transactions (and commit markers) for
+   * the broker. 1 is best where the broker is short of CPU (docs/pipeline.md).
    */
-  INGEST_SENDERS: Type.Integer({ minimum: 1, maximum: 32, default: 4 }),
+  INGEST_SENDERS: Type.Integer({ minimum: 1, maximum: 32, default: 1 }),
   /** How long a request waits to share a Kafka transaction with others. */
   INGEST_LINGER_MS: Type.Integer({ minimum: 0, maximum: 100, default: 2 }),
   /** A write Kafka has not committed by then is answered 503 and never becomes visible. */

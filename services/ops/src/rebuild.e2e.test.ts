@@ -59,7 +59,7 @@ async function startRebuild(source: 'mirror' | 'kafka'): Promise<RebuildStatus> 
 }
 
 /** Polls the job (it is only observable by asking) until it ends. */
-async function waitForRebuild(id: string, timeoutMs = 180000): Promise<RebuildStatus> {
+async function waitForRebuild(id: string, timeoutMs = 100000): Promise<RebuildStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await requestJson<RebuildStatus>('GET', `${ops()}/v1/ops/rebuild/${id}`, { token: opsToken });

@@ -13,8 +13,13 @@ export const PersisterEnv = Type.Object({
   PERSISTER_GROUP_ID: Type.String({ default: 'tidings-persister', minLength: 1 }),
   /** Unique per process: names it in logs and makes its DLQ transactional id. */
   PERSISTER_INSTANCE_ID: Type.String({ default: 'persister-0', pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
-  /** Partitions processed in parallel, each in its own Postgres transaction. */
-  PERSISTER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  /**
+   * Partitions processed in parallel, each in its own Postgres transaction
+   * (the pool holds this many connections plus two). kafkajs fetches again
+   * only when every batch of a fetch is done, so one worker per partition of
+   * the events topic (12) keeps one slow batch from idling the rest.
+   */
+  PERSISTER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 12 }),
   /** How long a dead member keeps its partitions before the group moves them. */
   PERSISTER_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6000, maximum: 300000, default: 10000 }),
   LOG_LEVEL: LogLevel,

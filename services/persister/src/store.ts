@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { WATERMARK_CHANNEL } from '@tidings/db';
-import { isCreated, type CreatedEvent, type StateEvent } from '@tidings/protocol';
-import { applyState, insertCreated, type Positioned } from './projection.js';
+import { isCreated, type StateEvent } from '@tidings/protocol';
+import { applyState, type Positioned } from './projection.js';
 import type { DeadRecord, GoodRecord } from './records.js';
 
 
@@ -31,30 +31,22 @@ export async function persistBatch(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const fresh = await insertEvents(client, partition, good);
-    const created: Positioned<CreatedEvent>[] = [];
+    const fresh = await insertEventsAndInbox(client, partition, good);
     const state: Positioned<StateEvent>[] = [];
+    let created = 0;
     for (const r of good) {
       // Only first-seen ids touch the projection: a repeated id is a retry (G4).
       if (!fresh.has(r.event.id)) continue;
       fresh.delete(r.event.id);
-      const p = { partition, offset: r.offset, event: r.event };
-      if (isCreated(r.event)) created.push(p as Positioned<CreatedEvent>);
-      else state.push(p as Positioned<StateEvent>);
+      if (isCreated(r.event)) created += 1;
+      else state.push({ partition, offset: r.offset, event: r.event });
     }
-    await insertCreated(client, created);
     await applyState(client, state);
     if (dead.length > 0) await insertDead(client, partition, dead);
-    await client.query(
-      `INSERT INTO watermarks (partition, next_offset, updated_at) VALUES ($1, $2, now())
-       ON CONFLICT (partition) DO UPDATE
-       SET next_offset = GREATEST(watermarks.next_offset, EXCLUDED.next_offset), updated_at = now()`,
-      [partition, nextOffset.toString()],
-    );
-    // Delivered at commit, so listeners never see a watermark that could roll back.
-    await client.query('SELECT pg_notify($1, $2)', [WATERMARK_CHANNEL, `${partition}:${nextOffset}`]);
+    // NOTIFY is delivered at commit, so listeners never hear of a watermark that could roll back.
+    await client.query(MOVE_WATERMARK, [partition, nextOffset.toString(), WATERMARK_CHANNEL]);
     await client.query('COMMIT');
-    const inserted = created.length + state.length;
+    const inserted = created + state.length;
     return { inserted, duplicates: good.length - inserted, dead: dead.length };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -64,21 +56,40 @@ export async function persistBatch(
   }
 }
 
-/** Returns the ids that were not already stored. */
-async function insertEvents(client: pg.ClientBase, partition: number, good: readonly GoodRecord[]): Promise<Set<string>> {
+/**
+ * Inserts the event-log rows and, in the same statement, the inbox rows of
+ * the `notification.created` events among them that were not stored before
+ * (derived from the inserted rows, so the data crosses the wire and is
+ * parsed once). Returns the ids that were not already stored.
+ */
+async function insertEventsAndInbox(client: pg.ClientBase, partition: number, good: readonly GoodRecord[]): Promise<Set<string>> {
   if (good.length === 0) return new Set();
-  const cols: unknown[][] = Array.from({ length: 8 }, () => []);
+  const cols: string[][] = Array.from({ length: 7 }, () => []);
   for (const { offset, event } of good) {
-    [event.id, event.userId, partition, offset.toString(), event.type, event.time, event.source, JSON.stringify(event.data)].forEach(
-      (v, i) => cols[i]!.push(v),
-    );
+    cols[0]!.push(event.id);
+    cols[1]!.push(event.userId);
+    cols[2]!.push(offset.toString());
+    cols[3]!.push(event.type);
+    cols[4]!.push(event.time);
+    cols[5]!.push(event.source);
+    cols[6]!.push(JSON.stringify(event.data));
   }
   const r = await client.query<{ id: string }>(
-    `INSERT INTO events (id, user_id, partition, "offset", type, time, source, data)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::jsonb[])
-     ON CONFLICT DO NOTHING
-     RETURNING id`,
-    cols,
+    `WITH ins AS (
+       INSERT INTO events (id, user_id, partition, "offset", type, time, source, data)
+       SELECT id, user_id, $1, o, type, time, source, data
+       FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::jsonb[]) AS u(id, user_id, o, type, time, source, data)
+       ON CONFLICT DO NOTHING
+       RETURNING id, user_id, "offset", type, time, data
+     ), inbox_rows AS (
+       INSERT INTO inbox (notification_id, user_id, partition, "offset", category, title, body, url, payload, priority, group_key, expires_at, created_at)
+       SELECT id, user_id, $1, "offset", data->>'category', data->>'title', data->>'body', data->>'url', data->'payload',
+              COALESCE(data->>'priority', 'normal'), data->>'groupKey', (data->>'expiresAt')::timestamptz, time
+       FROM ins WHERE type = 'notification.created'
+       ON CONFLICT DO NOTHING
+     )
+     SELECT id FROM ins`,
+    [partition, ...cols],
   );
   return new Set(r.rows.map((row) => row.id));
 }
@@ -92,15 +103,18 @@ async function insertDead(client: pg.ClientBase, partition: number, dead: readon
   );
 }
 
+/**
+ * Moves a partition's watermark forward (never back) and announces where it
+ * now is on WATERMARK_CHANNEL as `partition:nextOffset`; one round trip.
+ */
+const MOVE_WATERMARK = `WITH w AS (
+    INSERT INTO watermarks (partition, next_offset, updated_at) VALUES ($1, $2, now())
+    ON CONFLICT (partition) DO UPDATE
+    SET next_offset = GREATEST(watermarks.next_offset, EXCLUDED.next_offset), updated_at = now()
+    RETURNING next_offset)
+  SELECT pg_notify($3, $1 || ':' || (SELECT next_offset FROM w))`;
+
 /** Moves a watermark over records with nothing to store (transaction markers, aborted writes). */
 export async function advanceWatermark(pool: pg.Pool, partition: number, nextOffset: bigint): Promise<void> {
-  await pool.query(
-    `WITH w AS (
-       INSERT INTO watermarks (partition, next_offset, updated_at) VALUES ($1, $2, now())
-       ON CONFLICT (partition) DO UPDATE
-       SET next_offset = GREATEST(watermarks.next_offset, EXCLUDED.next_offset), updated_at = now()
-       RETURNING next_offset)
-     SELECT pg_notify($3, $1 || ':' || (SELECT next_offset FROM w))`,
-    [partition, nextOffset.toString(), WATERMARK_CHANNEL],
-  );
+  await pool.query(MOVE_WATERMARK, [partition, nextOffset.toString(), WATERMARK_CHANNEL]);
 }

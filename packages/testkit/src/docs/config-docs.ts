@@ -6,6 +6,7 @@ export const SERVICE_CONFIGS = [
   { service: 'persister', module: '../../../../services/persister/dist/config.js', schema: 'PersisterEnv' },
   { service: 'gateway', module: '../../../../services/gateway/dist/config.js', schema: 'GatewayEnv' },
   { service: 'ops', module: '../../../../services/ops/dist/config.js', schema: 'OpsEnv' },
+  { service: 'web', module: '../../../../services/web/dist/config.js', schema: 'WebEnv' },
 ] as const;
 
 function constraint(s: TSchema & Record<string, unknown>): string {

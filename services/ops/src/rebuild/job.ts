@@ -57,9 +57,19 @@ export interface RebuildJob {
   abort(): void;
 }
 
+/**
+ * Settings of a loader session: the scratch table is worthless until
+ * swapped, so its commits need not wait for the WAL flush (the swap itself
+ * commits synchronously); a chunk's fold sorts and hashes tens of thousands
+ * of rows, which the default work_mem would spill to disk.
+ */
+async function tuneSession(c: pg.ClientBase): Promise<void> {
+  await c.query(`SET synchronous_commit = off; SET work_mem = '64MB'`);
+}
+
 /** Catch-up rounds stop once a round applies fewer events than this; the rest is applied under the swap lock. */
 const CATCHUP_SMALL = 2000;
-const CATCHUP_MAX_ROUNDS = 30;
+const CATCHUP_MAX_ROUNDS = 10;
 
 /**
  * One projection rebuild (docs/operations.md, "Rebuild"):
@@ -131,8 +141,7 @@ export function startRebuild(deps: RebuildDeps, opts: { id: string; source: Rebu
     const dropped = await dropLeftovers(client);
     if (dropped.length > 0) log.warn({ dropped }, 'dropped tables an interrupted rebuild left behind');
     await createRebuildTable(client, id);
-    // The scratch table is worthless until swapped, so its writes need not wait for the WAL flush; the swap commits synchronously.
-    await client.query('SET synchronous_commit = off');
+    await tuneSession(client);
     const marks = await client.query<{ partition: number; next_offset: string }>('SELECT partition, next_offset::text FROM watermarks');
     for (const m of marks.rows) parts.set(m.partition, { done: 0n, target: BigInt(m.next_offset) });
   }
@@ -142,7 +151,7 @@ export function startRebuild(deps: RebuildDeps, opts: { id: string; source: Rebu
     const worker = async () => {
       const c = await deps.pool.connect();
       try {
-        await c.query('SET synchronous_commit = off');
+        await tuneSession(c);
         for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
           const part = parts.get(p)!;
           await applyMirrorRange(c, {
@@ -160,7 +169,7 @@ export function startRebuild(deps: RebuildDeps, opts: { id: string; source: Rebu
           });
           part.done = part.target;
         }
-        await c.query('RESET synchronous_commit');
+        await c.query('RESET ALL');
       } finally {
         c.release();
       }
@@ -203,12 +212,15 @@ export function startRebuild(deps: RebuildDeps, opts: { id: string; source: Rebu
   }
 
   async function catchUp(): Promise<void> {
+    let previous = Number.POSITIVE_INFINITY;
     for (catchupRounds = 0; catchupRounds < CATCHUP_MAX_ROUNDS; ) {
       catchupRounds += 1;
       // Watermarks bound each round: below them every record is committed in the mirror, in order.
       const marks = await client.query<{ partition: number; next_offset: string }>('SELECT partition, next_offset::text FROM watermarks');
       const applied = await applyUpTo(new Map(marks.rows.map((m) => [m.partition, BigInt(m.next_offset)])), true);
-      if (applied < CATCHUP_SMALL) break;
+      // Small enough to finish under the lock — or no longer shrinking (traffic as fast as we apply): swap now either way.
+      if (applied < CATCHUP_SMALL || applied >= previous) break;
+      previous = applied;
     }
     // Fresh planner statistics before the table goes live; without them the first inbox queries may plan badly.
     await client.query(`ANALYZE ${table}`);
@@ -256,7 +268,7 @@ export function startRebuild(deps: RebuildDeps, opts: { id: string; source: Rebu
       log.error({ err: e, code: re.code }, 'rebuild failed; the live inbox is unchanged');
       await dropTable(client, table).catch((err: unknown) => log.warn({ err }, `could not drop ${table}; the next rebuild drops it`));
     } finally {
-      await client.query('RESET synchronous_commit').catch(() => undefined);
+      await client.query('RESET ALL').catch(() => undefined);
       phase = 'finished';
       finishedAt = Date.now();
     }

@@ -11,40 +11,83 @@ export interface RangeProgress {
 }
 
 /**
- * Inbox rows for the created events of one partition's offset range, in one
- * INSERT … SELECT from the mirror: no row leaves Postgres. Column for
- * column this is what the persister's `insertCreated` writes for the same
- * envelope (`data` fields, `priority` defaulting to normal, the event time
- * as created_at); the rebuild tests pin the two together by comparing a
- * mirror-rebuilt inbox with the live one, checksum over every column.
+ * One chunk of the mirror — partition `p`, offsets [lo, hi] — in two steps
+ * that touch disjoint rows:
+ *
+ * 1. The chunk's own notifications, inserted ONCE with their final state:
+ *    one INSERT … SELECT folds the chunk's state events into its created
+ *    rows inside Postgres (no row leaves it, no row is written twice). The
+ *    fold is the projection's semantics in closed form (docs/decisions.md):
+ *    a state event counts for a notification of its own user created
+ *    earlier in the log (single: by id; `all`: every such one);
+ *    seen_at = first read/seen, read_at = first read, archived_at = first
+ *    archive after the last unarchive (none: null). Columns are what the
+ *    persister's `insertCreated` writes for the same envelope.
+ * 2. Notifications created before the chunk: the chunk's state events that
+ *    can reach them — `all` events, and single ones whose target is not
+ *    created in the chunk — go through the persister's own `applyState`,
+ *    with their offsets clamped to `lo` so they touch only rows older than
+ *    the chunk (which the real offsets would include too).
+ *
+ * The rebuild tests pin this to the persister: a mirror-rebuilt inbox must
+ * equal the live one (and a Kafka rebuild, which uses insertCreated and
+ * applyState throughout) checksum over every row and column.
  */
-async function insertCreatedFromMirror(client: pg.ClientBase, table: string, partition: number, lo: bigint, hi: bigint): Promise<number> {
-  const r = await client.query(
-    `INSERT INTO ${table} (notification_id, user_id, partition, "offset", category, title, body, url, payload, priority, group_key, expires_at, created_at)
-     SELECT id, user_id, partition, "offset", data->>'category', data->>'title', data->>'body', data->>'url', data->'payload',
-            COALESCE(data->>'priority', 'normal'), data->>'groupKey', (data->>'expiresAt')::timestamptz, time
-     FROM events
-     WHERE partition = $1 AND "offset" >= $2 AND "offset" <= $3 AND type = 'notification.created'
+async function applyChunk(client: pg.ClientBase, table: string, partition: number, lo: bigint, hi: bigint): Promise<number> {
+  const range = [partition, lo.toString(), hi.toString()];
+  const created = await client.query(
+    `WITH ev AS MATERIALIZED (
+       SELECT id, user_id, "offset", type, time, data FROM events WHERE partition = $1 AND "offset" >= $2 AND "offset" <= $3
+     ),
+     created AS (SELECT id, user_id, "offset" FROM ev WHERE type = 'notification.created'),
+     hits AS (
+       SELECT c.id AS nid, s."offset", s.type, s.time
+       FROM ev s JOIN created c ON c.id = s.data->>'notificationId' AND c.user_id = s.user_id AND c."offset" < s."offset"
+       WHERE s.type <> 'notification.created'
+       UNION ALL
+       SELECT c.id, s."offset", s.type, s.time
+       FROM ev s JOIN created c ON c.user_id = s.user_id AND c."offset" < s."offset"
+       WHERE s.type <> 'notification.created' AND s.data->'all' = 'true'::jsonb
+     ),
+     marked AS (
+       SELECT *, max("offset") FILTER (WHERE type = 'notification.unarchived') OVER (PARTITION BY nid) AS last_unarchive FROM hits
+     ),
+     folded AS (
+       SELECT nid,
+              (array_agg(time ORDER BY "offset") FILTER (WHERE type IN ('notification.read', 'notification.seen')))[1] AS seen_at,
+              (array_agg(time ORDER BY "offset") FILTER (WHERE type = 'notification.read'))[1] AS read_at,
+              (array_agg(time ORDER BY "offset") FILTER (WHERE type = 'notification.archived' AND "offset" > COALESCE(last_unarchive, -1)))[1] AS archived_at
+       FROM marked GROUP BY nid
+     )
+     INSERT INTO ${table} (notification_id, user_id, partition, "offset", category, title, body, url, payload, priority, group_key, expires_at, created_at,
+                           seen_at, read_at, archived_at)
+     SELECT e.id, e.user_id, $1, e."offset", e.data->>'category', e.data->>'title', e.data->>'body', e.data->>'url', e.data->'payload',
+            COALESCE(e.data->>'priority', 'normal'), e.data->>'groupKey', (e.data->>'expiresAt')::timestamptz, e.time,
+            f.seen_at, f.read_at, f.archived_at
+     FROM ev e LEFT JOIN folded f ON f.nid = e.id
+     WHERE e.type = 'notification.created'
      ON CONFLICT DO NOTHING`,
-    [partition, lo.toString(), hi.toString()],
+    range,
   );
-  return r.rowCount ?? 0;
-}
-
-/** The state events of the range, as the persister's projection takes them. Times stay Postgres text (microseconds intact). */
-async function stateFromMirror(client: pg.ClientBase, partition: number, lo: bigint, hi: bigint): Promise<Positioned<StateEvent>[]> {
-  const r = await client.query<{ id: string; type: StateEvent['type']; user_id: string; time: string; source: string; data: StateEvent['data']; offset: string }>(
-    `SELECT id, type, user_id, time::text AS time, source, data, "offset"::text AS offset
-     FROM events
-     WHERE partition = $1 AND "offset" >= $2 AND "offset" <= $3 AND type <> 'notification.created'
-     ORDER BY events."offset"`,
-    [partition, lo.toString(), hi.toString()],
+  const outside = await client.query<{ id: string; type: StateEvent['type']; user_id: string; time: string; source: string; data: StateEvent['data'] }>(
+    `SELECT s.id, s.type, s.user_id, s.time::text AS time, s.source, s.data
+     FROM events s
+     WHERE s.partition = $1 AND s."offset" >= $2 AND s."offset" <= $3 AND s.type <> 'notification.created'
+       AND (s.data->'all' = 'true'::jsonb OR NOT EXISTS (
+             SELECT 1 FROM events c WHERE c.id = s.data->>'notificationId' AND c.partition = $1 AND c."offset" >= $2 AND c."offset" <= $3))
+     ORDER BY s."offset"`,
+    range,
   );
-  return r.rows.map((row) => ({
-    partition,
-    offset: BigInt(row.offset),
-    event: { id: row.id, type: row.type, userId: row.user_id, time: row.time, source: row.source, data: row.data },
-  }));
+  await applyStateScheduled(
+    client,
+    table,
+    outside.rows.map((row) => ({
+      partition,
+      offset: lo,
+      event: { id: row.id, type: row.type, userId: row.user_id, time: row.time, source: row.source, data: row.data },
+    })),
+  );
+  return created.rowCount ?? 0;
 }
 
 /** Applies state events with as few statements as their order allows (see scheduleState). */
@@ -69,11 +112,9 @@ export interface MirrorRangeOptions {
 
 /**
  * Applies the mirror's events of one partition in [from, until) to `table`,
- * `chunk` events at a time, in log order: per chunk, first every created
- * row, then the state events. That order is safe because a state event only
- * touches notifications created earlier in the log than itself (the
- * projection's invariant), so created rows later in the chunk are never
- * touched by earlier state events.
+ * `chunk` events at a time, in log order (see applyChunk). Chunks follow
+ * each other in offset order, so every chunk finds the notifications of
+ * all earlier ones in place.
  */
 export async function applyMirrorRange(client: pg.ClientBase, o: MirrorRangeOptions): Promise<RangeProgress> {
   let lo = o.from;
@@ -89,11 +130,10 @@ export async function applyMirrorRange(client: pg.ClientBase, o: MirrorRangeOpti
     const hi = bound.rows[0] ? BigInt(bound.rows[0].offset) : o.until - 1n;
     if (o.ownTransactions) await client.query('BEGIN');
     try {
-      const created = await insertCreatedFromMirror(client, o.table, o.partition, lo, hi);
-      const state = await stateFromMirror(client, o.partition, lo, hi);
-      await applyStateScheduled(client, o.table, state);
+      await applyChunk(client, o.table, o.partition, lo, hi);
+      // A full chunk holds exactly `chunk` events; only the last one of a range needs counting.
+      const events = bound.rows[0] ? o.chunk : await countEvents(client, o.partition, lo, hi);
       if (o.ownTransactions) await client.query('COMMIT');
-      const events = created + state.length;
       total += events;
       lo = hi + 1n;
       o.onChunk?.({ events, next: lo });
@@ -103,6 +143,15 @@ export async function applyMirrorRange(client: pg.ClientBase, o: MirrorRangeOpti
     }
   }
   return { events: total, next: lo };
+}
+
+async function countEvents(client: pg.ClientBase, partition: number, lo: bigint, hi: bigint): Promise<number> {
+  const r = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM events WHERE partition = $1 AND "offset" >= $2 AND "offset" <= $3', [
+    partition,
+    lo.toString(),
+    hi.toString(),
+  ]);
+  return Number(r.rows[0]!.n);
 }
 
 /** One past the last offset the mirror holds per partition (what it holds right now). */

@@ -1,0 +1,121 @@
+import { startFleet, type Fleet } from '../fleet.js';
+import type { CompareOptions } from '../options.js';
+import { cpuSeconds, sleep } from '../proc.js';
+import { START } from '../systems/index.js';
+import type { SystemHandle } from '../systems/system.js';
+import type { BenchUser, SystemName } from '../types.js';
+
+export interface Ctx {
+  opts: CompareOptions;
+  system: SystemName;
+  runId: string;
+  log: (msg: string) => void;
+  /** Extra environment for Tidings' services (profiling). */
+  tidingsEnv: { ingest?: Record<string, string>; gateway?: Record<string, string> };
+}
+
+/** A headline figure of a scenario, compared across systems. */
+export interface Metric {
+  name: string;
+  value: number;
+  unit: string;
+  /** Which direction is better, for the ratio column. */
+  better: 'lower' | 'higher';
+}
+
+export interface SystemRun {
+  system: SystemName;
+  metrics: Metric[];
+  detail: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  /** Latency CDF [ms, percentile], when the scenario measures latency. */
+  cdf?: [number, number][];
+  /** Messages lost, when the scenario counts loss (for the loss chart). */
+  lost?: number;
+}
+
+export const makeUsers = (n: number, tag = 'u'): BenchUser[] => Array.from({ length: n }, (_, i) => ({ index: i, id: `${tag}${i}` }));
+
+/** Starts the system and a connected fleet, runs `fn`, and always tears both down. */
+export async function withSystem<T>(
+  ctx: Ctx,
+  nodes: number,
+  users: BenchUser[],
+  fn: (sys: SystemHandle, fleet: Fleet, connectMs: number) => Promise<T>,
+): Promise<T> {
+  const o = ctx.opts;
+  const sys = await START[ctx.system]({
+    nodes,
+    users,
+    runId: ctx.runId,
+    log: ctx.log,
+    lanes: o.lanes,
+    maxBatch: o.batch,
+    redisUrl: o.redisUrl,
+    sioMaxLen: o.sioMaxLen,
+    tidingsEnv: ctx.tidingsEnv,
+  });
+  let fleet: Fleet | undefined;
+  try {
+    fleet = await startFleet({
+      system: ctx.system,
+      endpoints: sys.endpoints,
+      users,
+      workers: o.workers,
+      sources: o.sources,
+      concurrency: o.concurrency,
+      ...(sys.secret ? { secret: sys.secret } : {}),
+    });
+    ctx.log(`${ctx.system}: opening ${users.length} connections`);
+    const connectMs = await fleet.connect();
+    ctx.log(`${ctx.system}: ${users.length} connected in ${(connectMs / 1000).toFixed(1)} s`);
+    return await fn(sys, fleet, connectMs);
+  } finally {
+    await fleet?.close();
+    await sys.publisher.close().catch(() => undefined);
+    await sys.stop();
+  }
+}
+
+/**
+ * Waits until the clients received `target` messages in total (their
+ * cumulative counter), or nothing arrived for `quietMs`, or `deadlineMs`.
+ */
+export async function settle(fleet: Fleet, target: number, quietMs = 3000, deadlineMs = 30000): Promise<void> {
+  const t0 = Date.now();
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const { received } = await fleet.stats();
+    if (received >= target) return;
+    if (received !== last) {
+      last = received;
+      lastChange = Date.now();
+    }
+    if (Date.now() - lastChange > quietMs || Date.now() - t0 > deadlineMs) return;
+    await sleep(100);
+  }
+}
+
+/** CPU seconds of each process now; `cpuPct(before)` turns a later call into % of one core per process. */
+export function cpuSnapshot(pids: Record<string, number>): { at: number; cpu: Record<string, number> } {
+  const cpu: Record<string, number> = {};
+  for (const [k, pid] of Object.entries(pids)) {
+    try {
+      cpu[k] = cpuSeconds(pid);
+    } catch {
+      // exited (killed node)
+    }
+  }
+  return { at: performance.now(), cpu };
+}
+
+export function cpuPct(before: ReturnType<typeof cpuSnapshot>, pids: Record<string, number>): Record<string, number> {
+  const after = cpuSnapshot(pids);
+  const secs = (after.at - before.at) / 1000;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after.cpu)) if (before.cpu[k] !== undefined) out[k] = Math.round(((v - before.cpu[k]!) / secs) * 1000) / 10;
+  return out;
+}
+
+export const round = (n: number, d = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** d) / 10 ** d : n);

@@ -1,0 +1,50 @@
+import { analyze } from '../analyze.js';
+import { now } from '../proc.js';
+import { PublishLog, runPaced } from '../publisher.js';
+import { cpuPct, cpuSnapshot, makeUsers, round, settle, withSystem, type Ctx, type SystemRun } from './common.js';
+
+/** SPEC §9 steady: `rate` messages/s spread over `clients` connected clients on two nodes. */
+export async function steady(ctx: Ctx): Promise<SystemRun> {
+  const o = ctx.opts;
+  const users = makeUsers(o.clients);
+  return withSystem(ctx, 2, users, async (sys, fleet, connectMs) => {
+    const log = new PublishLog(users.length);
+    if (o.warmup > 0) {
+      const base0 = (await fleet.stats()).received;
+      const w = await runPaced(sys.publisher, log, users, o.rate, o.warmup * 1000);
+      await settle(fleet, base0 + w.accepted);
+      await fleet.drain();
+    }
+    const from = log.mark();
+    const base = (await fleet.stats()).received;
+    const measureFrom = now();
+    const cpu0 = cpuSnapshot(sys.pids());
+    ctx.log(`${ctx.system}: ${o.rate}/s over ${o.clients} clients for ${o.duration} s`);
+    const load = await runPaced(sys.publisher, log, users, o.rate, o.duration * 1000);
+    const cpu = cpuPct(cpu0, sys.pids());
+    await settle(fleet, base + load.accepted);
+    const { receipts, stats } = await fleet.drain();
+    const d = analyze(log, from, log.mark(), receipts, measureFrom);
+    const { cdf, ...delivery } = d;
+    ctx.log(`${ctx.system}: p50 ${d.acceptToReceiptMs.p50} ms p99 ${d.acceptToReceiptMs.p99} ms, lost ${d.lost} dup ${d.duplicated} reordered ${d.reordered}`);
+    const totalCpu = Object.values(cpu).reduce((a, b) => a + b, 0);
+    return {
+      system: ctx.system,
+      settings: sys.settings,
+      cdf,
+      lost: d.lost,
+      detail: { clients: o.clients, connectS: round(connectMs / 1000), load, delivery, serverCpuPct: cpu, drops: stats.drops },
+      metrics: [
+        { name: 'latency p50 (accept → receipt)', value: d.acceptToReceiptMs.p50, unit: 'ms', better: 'lower' },
+        { name: 'latency p99 (accept → receipt)', value: d.acceptToReceiptMs.p99, unit: 'ms', better: 'lower' },
+        { name: 'latency p99.9 (accept → receipt)', value: d.acceptToReceiptMs.p999, unit: 'ms', better: 'lower' },
+        { name: 'latency p99 (send → receipt)', value: d.sendToReceiptMs.p99, unit: 'ms', better: 'lower' },
+        { name: 'achieved rate', value: load.acceptedPerSec, unit: '/s', better: 'higher' },
+        { name: 'lost', value: d.lost, unit: '', better: 'lower' },
+        { name: 'duplicated', value: d.duplicated, unit: '', better: 'lower' },
+        { name: 'reordered', value: d.reordered, unit: '', better: 'lower' },
+        { name: 'server CPU (all processes)', value: round(totalCpu), unit: '% core', better: 'lower' },
+      ],
+    };
+  });
+}

@@ -1,0 +1,119 @@
+import { WebSocket, type RawData } from 'ws';
+import { SUBPROTOCOL } from '@tidings/protocol';
+import { tokenFor } from '@tidings/testkit';
+import { jitter, once, type BenchConn, type ConnContext } from './conn.js';
+
+interface Frame {
+  type: string;
+  cursor?: string;
+  recovered?: boolean;
+  event?: { data?: { payload?: { s?: number } } };
+}
+
+/**
+ * A raw SPEC §7 client: hello with the last cursor it holds, events carry
+ * the sequence in `data.payload.s`. After an unexpected close it resumes on
+ * the next gateway node with its cursor (full-jitter delay, 500 ms window,
+ * like the SDK's first retry). No client-side dedupe: what is counted is
+ * what the server put on the wire.
+ */
+export function tidingsConn(ctx: ConnContext): BenchConn {
+  let token = '';
+  let cursor: string | undefined;
+  let ws: WebSocket | undefined;
+  let node = ctx.node;
+  let intentional = false;
+  let onSynced: ((recovered: boolean) => void) | undefined;
+  let attempt = 0;
+
+  const onMessage = (data: RawData) => {
+    const m = JSON.parse((data as Buffer).toString('utf8')) as Frame;
+    if (m.type === 'event') {
+      cursor = m.cursor;
+      const s = m.event?.data?.payload?.s;
+      if (typeof s === 'number') ctx.sink.message(s);
+    } else if (m.type === 'synced') {
+      cursor = m.cursor;
+      const cb = onSynced;
+      onSynced = undefined;
+      cb?.(m.recovered === true);
+    }
+  };
+
+  function connect(onOpen?: () => void): Promise<boolean> {
+    return once<boolean>(
+      (resolve, reject) => {
+        const sock = new WebSocket(ctx.endpoints[node]!, [SUBPROTOCOL], { localAddress: ctx.localAddress, perMessageDeflate: false });
+        ws = sock;
+        let established = false;
+        const synced = (recovered: boolean) => {
+          established = true;
+          resolve(recovered);
+        };
+        onSynced = synced;
+        sock.on('message', onMessage);
+        sock.once('open', () => {
+          onOpen?.();
+          sock.send(JSON.stringify({ type: 'hello', token, ...(cursor ? { cursor } : {}) }));
+        });
+        sock.once('error', (e) => reject(e));
+        sock.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
+        sock.on('close', (code) => {
+          if (ws !== sock) return;
+          if (!established) return reject(new Error(`closed ${code} before synced`));
+          // Only an established socket starts a recovery; a failed attempt is retried by the loop that made it.
+          if (!intentional) void recover();
+        });
+      },
+      60000,
+      `tidings ${ctx.userId}`,
+    );
+  }
+
+  async function recover(): Promise<void> {
+    ctx.sink.dropped();
+    for (;;) {
+      node = (node + 1) % ctx.endpoints.length;
+      await jitter(Math.min(30000, 500 * 2 ** attempt));
+      attempt += 1;
+      if (intentional) return;
+      try {
+        const recovered = await connect();
+        attempt = 0;
+        ctx.sink.reconnected(recovered);
+        return;
+      } catch (error) {
+        // next node, longer window
+        if (process.env['BENCH_DEBUG']) process.stderr.write(`tidings ${ctx.userId} attempt ${attempt} node ${node}: ${(error as Error).message}\n`);
+      }
+    }
+  }
+
+  return {
+    async open() {
+      token = await tokenFor(ctx.secret!, ctx.userId, [], 24 * 3600);
+      await connect();
+    },
+    async away() {
+      intentional = true;
+      const sock = ws;
+      if (!sock || sock.readyState === WebSocket.CLOSED) return;
+      await new Promise<void>((r) => {
+        sock.once('close', () => r());
+        sock.close(1000);
+      });
+    },
+    async back(onConnected) {
+      intentional = false;
+      const recovered = await connect(onConnected);
+      return { recovered };
+    },
+    get isOpen() {
+      return ws?.readyState === WebSocket.OPEN;
+    },
+    close() {
+      intentional = true;
+      ws?.terminate();
+    },
+  };
+}
