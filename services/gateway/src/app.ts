@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import { Type } from '@sinclair/typebox';
 import type pg from 'pg';
@@ -71,6 +72,16 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     // (ws ≥ 8.19 option, not yet in @types/ws.)
     closeTimeout: 5000,
   };
+  // Browser apps on other origins read the inbox with a bearer token (no
+  // cookies, so no ambient credentials): CORS follows the same Origin
+  // allow-list as the socket; an empty list (development) allows any origin.
+  await app.register(cors, {
+    origin: deps.allowedOrigins.length > 0 ? [...deps.allowedOrigins] : true,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['authorization', 'content-type'],
+    credentials: false,
+    maxAge: 600,
+  });
   await app.register(websocket, {
     options: wsOptions,
     // ws has already closed the socket with the right code (1009, 1007…) when it

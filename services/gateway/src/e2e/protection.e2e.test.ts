@@ -136,6 +136,23 @@ test('Origin allow-list: a foreign page is refused at upgrade (403); listed and 
   }
 });
 
+test('CORS on the user API follows the same allow-list: listed origins get the headers, foreign ones do not', async () => {
+  const preflight = (origin: string) =>
+    fetch(`${GW()}/v1/me/notifications`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+  const ok = await preflight(ORIGIN);
+  assert.equal(ok.headers.get('access-control-allow-origin'), ORIGIN);
+  assert.match(ok.headers.get('access-control-allow-headers') ?? '', /authorization/i);
+  const evil = await preflight('https://evil.example');
+  assert.equal(evil.headers.get('access-control-allow-origin'), null);
+  const token = await tokenFor(env.authSecret, uniqueUser('cors'));
+  const page = await fetch(`${GW()}/v1/me/unread-count`, { headers: { origin: ORIGIN, authorization: `Bearer ${token}` } });
+  assert.equal(page.status, 200);
+  assert.equal(page.headers.get('access-control-allow-origin'), ORIGIN);
+});
+
 test('connection caps: per user (1008 at hello) and per node (503 at upgrade)', async () => {
   const token = await tokenFor(env.authSecret, uniqueUser('many'));
   const open: Connected[] = [];
