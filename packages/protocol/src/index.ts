@@ -47,3 +47,12 @@ export { ERRORS, errorStatus } from './errors.js';
 export { RedeliverCommand } from './control.js';
 export type { ControlCommand } from './control.js';
 export type { ErrorCode } from './errors.js';
+export {
+  ErrorSchema,
+  EventSchema,
+  PongSchema,
+  ResultSchema,
+  SyncedSchema,
+  TokenExpiringSchema,
+  WelcomeSchema,
+} from './ws-server.js';
