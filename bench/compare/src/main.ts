@@ -46,7 +46,10 @@ function firstLine(cmd: string, args: string[]): string {
 }
 
 const profDir = resolve(opts.outDir, 'profiles', stamp);
-const profEnv = opts.cpuProf ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } : undefined;
+// Node 20 refuses --cpu-prof in NODE_OPTIONS: the preload does the same through the inspector.
+const preload = resolve(import.meta.dirname, 'prof', 'preload.js');
+const profEnv = opts.cpuProf ? { NODE_OPTIONS: `--import ${preload}`, BENCH_CPU_PROF_DIR: profDir } : undefined;
+if (opts.cpuProf) await mkdir(profDir, { recursive: true });
 const runs: SystemRun[] = [];
 const errors: Record<string, string> = {};
 for (const system of opts.systems) {

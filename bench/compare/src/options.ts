@@ -90,7 +90,7 @@ export function parseOptions(argv: string[]): CompareOptions {
     workers: int('workers', v.workers, 2, 1, 16),
     sources: int('sources', v.sources, 4, 1, 250),
     concurrency: int('concurrency', v.concurrency, 200, 1, 10000),
-    lanes: int('lanes', v.lanes, 16, 1, 256),
+    lanes: int('lanes', v.lanes, 32, 1, 256),
     batch: int('batch', v.batch, 50, 1, 1000),
     sioMaxLen: int('sio-max-len', v['sio-max-len'], 10000, 100, 100_000_000),
     redisUrl: v['redis-url'] ?? 'redis://127.0.0.1:6379',

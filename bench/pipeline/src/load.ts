@@ -11,6 +11,8 @@ export interface LoadResult {
   acceptedPerSec: number;
   requestsPerSec: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** CPU time per accepted notification, per process (see cpu.ts). */
+  cpuUsPerNotification?: { ingest?: number | undefined; persister?: number | undefined };
 }
 
 export interface LoadOptions {

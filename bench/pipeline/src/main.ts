@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
@@ -14,6 +14,7 @@ import {
   waitForWatermarks,
 } from '@tidings/testkit';
 import { loadBenchConfig } from './config.js';
+import { cpuMs, usPer } from './cpu.js';
 import { runLoad, round, type LoadResult } from './load.js';
 import { persistRate } from './persisted.js';
 import { table, type BenchResult } from './report.js';
@@ -26,6 +27,7 @@ import { table, type BenchResult } from './report.js';
 const config = loadBenchConfig();
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const startedAt = new Date().toISOString();
+const loadAtStart = loadavg()[0]!;
 const command = [
   ...Object.entries(process.env)
     .filter(([k]) => k.startsWith('BENCH_') || k === 'KAFKA_BROKERS' || k === 'DATABASE_URL')
@@ -55,8 +57,13 @@ const batchBodies = Array.from({ length: 64 }, () =>
   JSON.stringify({ notifications: Array.from({ length: config.BENCH_BATCH_SIZE }, () => ({ userId: nextUser(), data })) }),
 );
 const singleBodies = Array.from({ length: 1024 }, () => JSON.stringify({ userId: nextUser(), data }));
-const load = (phase: string, path: string, bodies: string[], durationMs: number) =>
-  runLoad({ phase, url: stack.ingest.url, path, token, connections: config.BENCH_CONNECTIONS, durationMs, bodies });
+async function load(phase: string, path: string, bodies: string[], durationMs: number): Promise<LoadResult> {
+  const pids = () => [cpuMs(stack.ingest.proc.pid), cpuMs(stack.persister.proc.pid)];
+  const [i0, p0] = pids();
+  const r = await runLoad({ phase, url: stack.ingest.url, path, token, connections: config.BENCH_CONNECTIONS, durationMs, bodies });
+  const [i1, p1] = pids();
+  return { ...r, cpuUsPerNotification: { ingest: usPer(i0, i1, r.accepted), persister: usPer(p0, p1, r.accepted) } };
+}
 
 let accepted = 0;
 const results: LoadResult[] = [];
@@ -92,18 +99,26 @@ try {
     const ends = await topicEndOffsets(ns.brokers, ns.topics.events);
     const restartAt = (await pool.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
     const t0 = performance.now();
-    await stack.restartPersister();
+    const persister = await stack.restartPersister();
+    const c0 = cpuMs(persister.proc.pid);
     await waitForWatermarks(ns.databaseUrl, ends, 600_000);
     const wallS = (performance.now() - t0) / 1000;
     const rate = await persistRate(pool, 'persisted_at >= $1', [restartAt]);
-    drain = { ...rate, backlog, wallS: round(wallS), wallEventsPerSec: Math.round(backlog / wallS) };
+    drain = { ...rate, backlog, wallS: round(wallS), wallEventsPerSec: Math.round(backlog / wallS), cpuUsPerEvent: usPer(c0, cpuMs(persister.proc.pid), backlog) };
     log(`drain: ${rate.eventsPerSec} events/s`);
   }
   const stored = Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM events')).rows[0]!.n);
   result = {
     command,
     startedAt,
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      memGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      // The 1-minute load average before and after: other work on the machine shows here.
+      loadAvg: [round(loadAtStart), round(loadavg()[0]!)],
+    },
     settings: {
       durationS: config.BENCH_DURATION_S,
       connections: config.BENCH_CONNECTIONS,

@@ -11,6 +11,17 @@ import type { ValidationIssue } from './validate.js';
 // eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/**
+ * A cheap pre-check on JSON text (as parsed, or as JSON.stringify wrote it):
+ * false means no string in it can be unstorable — no NUL escape, no
+ * surrogate escape, no surrogate character at all. True means "walk the
+ * value" (emoji are paired surrogates and pass the walk).
+ */
+const MAYBE = /\\u0000|\\u[dD][89a-fA-F]|[\ud800-\udfff]/;
+export function mayBeUnstorable(json: string): boolean {
+  return MAYBE.test(json);
+}
+
 /** Issues for every string (value or object key) Postgres could not store, with its JSON Pointer path. */
 export function unstorableIssues(value: unknown, path = ''): ValidationIssue[] {
   const out: ValidationIssue[] = [];

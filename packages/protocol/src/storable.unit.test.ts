@@ -38,3 +38,23 @@ test('year 0000 is refused in event and expiry times (outside timestamptz)', () 
   assert.deepEqual(!r.ok && r.issues.map((i) => i.path).sort(), ['/data/expiresAt', '/time']);
   assert.ok(validateEnvelope({ ...envelope({ expiresAt: '0001-01-01T00:00:00Z' }), time: '9999-12-31T23:59:59Z' }).ok);
 });
+
+test('the pre-check on JSON text never misses what the walk would find', async () => {
+  const { mayBeUnstorable } = await import('./storable.js');
+  assert.equal(mayBeUnstorable(JSON.stringify({ a: 'plain ascii, é, ✓' })), false);
+  assert.equal(mayBeUnstorable(JSON.stringify({ a: 'x\u0000' })), true);
+  assert.equal(mayBeUnstorable(JSON.stringify({ a: 'x\ud800' })), true);
+  assert.equal(mayBeUnstorable('{"a":"\\uD83D\\uDE00"}'), true, 'escaped pairs are walked (and pass)');
+  assert.equal(mayBeUnstorable(JSON.stringify({ a: '😀' })), true, 'literal pairs are walked (and pass)');
+});
+
+test('parseEnvelope finds unstorable strings written as escapes in the raw record', async () => {
+  const { parseEnvelope } = await import('./validate.js');
+  const raw = (title: string) =>
+    `{"id":"e1","type":"notification.created","userId":"u1","time":"2030-01-01T00:00:00Z","source":"s","data":{"category":"c","title":"${title}"}}`;
+  assert.ok(parseEnvelope(Buffer.from(raw('ok \\uD83D\\uDE00'))).ok);
+  const nul = parseEnvelope(Buffer.from(raw('a\\u0000b')));
+  assert.deepEqual(!nul.ok && nul.issues.map((i) => i.path), ['/data/title']);
+  const lone = parseEnvelope(raw('\\uDC00 alone'));
+  assert.deepEqual(!lone.ok && lone.issues.map((i) => i.path), ['/data/title']);
+});

@@ -3,7 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { CreatedEvent, STATE_EVENT_TYPES, StateEvent, type Envelope } from './envelope.js';
 import { LIMITS } from './limits.js';
-import { unstorableIssues } from './storable.js';
+import { mayBeUnstorable, unstorableIssues } from './storable.js';
 
 /** One failing field: JSON Pointer path into the input and what is wrong. */
 export interface ValidationIssue {
@@ -70,7 +70,7 @@ export function jsonBytes(value: unknown): number {
  * the fields of that event type rather than every branch of the union.
  * Size limits are checked on the serialized form, as it will travel.
  */
-export function validateEnvelope(value: unknown): Validated<Envelope> {
+export function validateEnvelope(value: unknown, serialized?: string): Validated<Envelope> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, issues: [{ path: '/', message: 'must be an object' }] };
   }
@@ -82,7 +82,9 @@ export function validateEnvelope(value: unknown): Validated<Envelope> {
         ? collapseStateData(checkState(value))
         : { ok: false as const, issues: [{ path: '/type', message: 'must be a known event type' }] };
   if (!result.ok) return result;
-  const issues = [...sizeIssues(result.value), ...unstorableIssues(result.value)];
+  // One serialisation serves the size limit and the cheap pre-check for unstorable strings.
+  const json = serialized ?? JSON.stringify(result.value);
+  const issues = [...sizeIssues(result.value, json), ...(mayBeUnstorable(json) ? unstorableIssues(result.value) : [])];
   return issues.length > 0 ? { ok: false, issues } : result;
 }
 
@@ -97,14 +99,14 @@ function collapseStateData<T>(result: Validated<T>): Validated<T> {
   };
 }
 
-function sizeIssues(event: Envelope): ValidationIssue[] {
+function sizeIssues(event: Envelope, json: string): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   if (event.type === 'notification.created' && event.data.payload !== undefined) {
     if (jsonBytes(event.data.payload) > LIMITS.payloadMaxBytes) {
       issues.push({ path: '/data/payload', message: `must be at most ${LIMITS.payloadMaxBytes} bytes as JSON` });
     }
   }
-  if (jsonBytes(event) > LIMITS.envelopeMaxBytes) {
+  if (Buffer.byteLength(json, 'utf8') > LIMITS.envelopeMaxBytes) {
     issues.push({ path: '/', message: `envelope must be at most ${LIMITS.envelopeMaxBytes} bytes as JSON` });
   }
   return issues;
@@ -116,11 +118,12 @@ export function parseEnvelope(raw: string | Buffer | null): Validated<Envelope> 
   if (raw.length > LIMITS.envelopeMaxBytes) {
     return { ok: false, issues: [{ path: '/', message: `record exceeds ${LIMITS.envelopeMaxBytes} bytes` }] };
   }
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     return { ok: false, issues: [{ path: '/', message: 'is not valid JSON' }] };
   }
-  return validateEnvelope(value);
+  return validateEnvelope(value, text);
 }

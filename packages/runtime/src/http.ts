@@ -74,6 +74,14 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // Ids are ours: no reflection of a client-chosen request id into logs.
     genReqId: () => Math.random().toString(36).slice(2, 12),
     ajv: undefined,
+    // Path parameters carry user ids (≤256 chars, SPEC §4) and topics; the router's default of 100 refused valid ones with a bare 414.
+    routerOptions: { maxParamLength: 1024 },
+    // Router-level rejections (malformed percent-encoding, over-long parameters) answer with catalogue codes too.
+    frameworkErrors: (error, _req, res) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const reply = res as unknown as FastifyReply;
+      return reply.code(400).send({ code: 'TIDINGS_ERR_VALIDATION', message: tooLong ? 'a path parameter is too long' : 'malformed URL' });
+    },
   });
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'querystring' || httpPart === 'params' ? coercingAjv : ajv).compile(schema),

@@ -95,6 +95,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     {
       websocket: true,
       preValidation: async (req, reply) => {
+        // A plain GET would otherwise get @fastify/websocket's bare 404 with an empty body (found by the HTTP fuzz suite).
+        if (!req.ws) return reply.code(404).send({ code: 'TIDINGS_ERR_NOT_FOUND', message: 'GET /v1/stream is the WebSocket endpoint: send Upgrade: websocket' });
         const origin = req.headers.origin;
         // Cross-site WebSocket hijacking: browsers always send Origin, so an allow-list stops foreign pages.
         if (origin && deps.allowedOrigins.length > 0 && !deps.allowedOrigins.includes(origin)) {

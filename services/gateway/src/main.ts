@@ -22,6 +22,9 @@ const registry = createRegistry('gateway');
 const metrics = createGatewayMetrics(registry);
 const kafka = createKafka({ brokers: splitList(config.KAFKA_BROKERS), clientId: `tidings-${nodeId}`, logger });
 const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 20, application_name: `tidings-${nodeId}` });
+// An idle client dropped by a Postgres restart emits 'error' on the pool; unhandled, it
+// killed the whole node (found by the chaos Postgres-restart scenario). The pool replaces it on next use.
+pool.on('error', (error) => logger.warn({ err: error }, 'idle postgres connection lost'));
 const sender = createAtomicSender({ kafka, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${nodeId}`, logger });
 await sender.connect();
 const verify = await createVerifier(verifierOptionsFrom(config));

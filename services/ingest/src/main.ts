@@ -18,10 +18,19 @@ const sender = createSenderPool(
     createAtomicSender({ ...senderOptions, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${config.INGEST_INSTANCE_ID}${i === 0 ? '' : `-${i}`}` }),
   ),
 );
-const fanoutSender = createAtomicSender({ ...senderOptions, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${config.INGEST_INSTANCE_ID}-fanout` });
+// A 100,000-subscriber fan-out is one transaction that can outlast the default 10 s broker-side
+// timeout on a busy machine; a crashed ingest's open fan-out is still aborted at once on restart (fencing).
+const fanoutSender = createAtomicSender({
+  ...senderOptions,
+  transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${config.INGEST_INSTANCE_ID}-fanout`,
+  transactionTimeoutMs: 60_000,
+});
 // Ready only once Kafka transactions work: the first InitProducerId can wait for the coordinator.
 await Promise.all([sender.connect(), fanoutSender.connect()]);
 const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10, application_name: 'tidings-ingest' });
+// An idle connection dropped by a Postgres restart emits 'error' on the pool; unhandled, that
+// would kill the process. Only topic routes use Postgres; the pool reconnects on next use.
+pool.on('error', (error) => logger.warn({ err: error }, 'idle postgres connection lost'));
 const app = await buildApp({
   logger,
   registry: createRegistry('ingest'),

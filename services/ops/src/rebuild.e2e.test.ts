@@ -31,12 +31,12 @@ let pool: pg.Pool;
 let sender: AtomicSender;
 let opsToken: string;
 let producerToken: string;
-const users = Array.from({ length: 24 }, (_, i) => `rb-user-${i}`);
+const users = Array.from({ length: 96 }, (_, i) => `rb-user-${i}`);
 
 before(async () => {
   ns = await createNamespace(env.brokers, env.databaseUrl);
   // Small chunks so even a test-sized log takes several chunks per partition; a short lock timeout for the lock test.
-  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 1, withOps: true, extraEnv: { ops: { OPS_REBUILD_CHUNK: '500', OPS_REBUILD_LOCK_TIMEOUT_MS: '3000' } } });
+  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 1, withOps: true, extraEnv: { ops: { OPS_REBUILD_CHUNK: '500', OPS_REBUILD_LOCK_TIMEOUT_MS: '8000' } } });
   pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 3 });
   sender = createAtomicSender({ kafka: createKafka({ brokers: env.brokers.split(','), clientId: 'ops-rebuild-test' }), transactionalId: `${ns.topicPrefix}ops-rebuild-test` });
   opsToken = await tokenFor(env.authSecret, 'ops-alice', ['ops:read', 'ops:write']);
@@ -64,8 +64,10 @@ async function waitForRebuild(id: string, timeoutMs = 100000): Promise<RebuildSt
   for (;;) {
     const res = await requestJson<RebuildStatus>('GET', `${ops()}/v1/ops/rebuild/${id}`, { token: opsToken });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    if (res.body.state === 'done' || res.body.state === 'failed') return res.body;
-    if (Date.now() > deadline) throw new Error(`rebuild ${id} still ${res.body.state}/${res.body.phase} after ${timeoutMs} ms`);
+    if (res.body.finishedAt !== null) return res.body;
+    if (Date.now() > deadline) {
+      throw new Error(`rebuild ${id} still ${res.body.state}/${res.body.phase} after ${timeoutMs} ms: ${JSON.stringify(res.body)}\n${stack.ops!.logs.slice(-15).join('\n')}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -102,7 +104,7 @@ async function assertConsistent(what: string): Promise<{ rows: number; md5: stri
 
 test('a rebuild from the mirror under live load swaps in a projection identical to the live one, losing and doubling nothing', async () => {
   // A log worth rebuilding before it starts.
-  const warm = startLoad({ ingestUrl: stack.ingest.url, token: producerToken, sender, topic: ns.topics.events, users, perTick: 200 });
+  const warm = startLoad({ ingestUrl: stack.ingest.url, token: producerToken, sender, topic: ns.topics.events, users, perTick: 200, pauseMs: 20 });
   while (warm.ticks() < 25) await new Promise((r) => setTimeout(r, 50));
   const warmStats = await warm.stop();
   await settle();
@@ -112,7 +114,7 @@ test('a rebuild from the mirror under live load swaps in a projection identical 
   const oidBefore = (await pool.query<{ oid: number }>(`SELECT 'inbox'::regclass::oid AS oid`)).rows[0]!.oid;
 
   // Live traffic throughout the rebuild, the swap, and after it.
-  const load = startLoad({ ingestUrl: stack.ingest.url, token: producerToken, sender, topic: ns.topics.events, users, perTick: 50 });
+  const load = startLoad({ ingestUrl: stack.ingest.url, token: producerToken, sender, topic: ns.topics.events, users, perTick: 25, pauseMs: 100 });
   let status: RebuildStatus;
   try {
     const started = await startRebuild('mirror');
@@ -166,6 +168,8 @@ test("after Kafka's copy of the log is deleted, a Kafka rebuild refuses and a mi
   const admin = new Kafka({ clientId: 'ops-rebuild-test-admin', brokers: env.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
+    // kafkajs finds partition leaders from cached metadata only.
+    await admin.fetchTopicMetadata({ topics: [ns.topics.events] });
     await admin.deleteTopicRecords({ topic: ns.topics.events, partitions: Object.entries(ends).map(([partition, offset]) => ({ partition: Number(partition), offset })) });
   } finally {
     await admin.disconnect();

@@ -10,6 +10,9 @@ const logger = createLogger({ service: 'persister', level: config.LOG_LEVEL, nod
 const registry = createRegistry('persister');
 const kafka = createKafka({ brokers: splitList(config.KAFKA_BROKERS), clientId: `tidings-${config.PERSISTER_INSTANCE_ID}`, logger });
 const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.PERSISTER_CONCURRENCY + 2, application_name: 'tidings-persister' });
+// An idle client dropped by a Postgres restart emits 'error' on the pool; unhandled, it
+// killed the process (found by the chaos Postgres-restart scenario). The pool replaces it on next use.
+pool.on('error', (error) => logger.warn({ err: error }, 'idle postgres connection lost'));
 const dlqSender = createAtomicSender({ kafka, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${config.PERSISTER_INSTANCE_ID}-dlq`, logger });
 
 await dlqSender.connect();

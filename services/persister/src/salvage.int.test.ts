@@ -66,3 +66,15 @@ test('a batch Postgres refuses is bisected: the bad records are dead-lettered wi
   assert.deepEqual(again.outcome, { inserted: 0, duplicates: 3, dead: 3 });
   assert.equal((await pool.query('SELECT 1 FROM dead_letters WHERE partition = $1', [p])).rows.length, 3);
 });
+
+test('a new id at a position already stored under another id is dead-lettered, not dropped as a duplicate', async () => {
+  const p = 1;
+  await persistBatch(pool, p, [created(0n, 'first-at-0')], [], 1n);
+  const intruder = created(0n, 'other-at-0');
+  await assert.rejects(persistBatch(pool, p, [intruder], [], 1n), (e: unknown) => isDataError(e));
+  const { dead } = await salvageBatch(pool, p, [intruder], [], 1n);
+  assert.equal(dead.length, 1);
+  assert.match(dead[0]!.reason, /23505/);
+  const ids = await pool.query<{ id: string }>('SELECT id FROM events WHERE partition = $1', [p]);
+  assert.deepEqual(ids.rows.map((r) => r.id), ['first-at-0']);
+});

@@ -29,6 +29,12 @@ export async function persistBatch(
   nextOffset: bigint,
 ): Promise<BatchOutcome> {
   const client = await pool.connect();
+  // A connection dropped mid-batch (Postgres restart) fails the query in flight, which the
+  // catch below handles; the client's own 'error' event, unhandled, killed the process
+  // (found by the chaos Postgres-restart scenario).
+  let lost: Error | undefined;
+  const onError = (error: Error) => (lost = error);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const fresh = await insertEventsAndInbox(client, partition, good);
@@ -52,7 +58,9 @@ export async function persistBatch(
     await client.query('ROLLBACK').catch(() => undefined);
     throw new Error(`error persisting partition ${partition} batch`, { cause: error });
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A broken connection is destroyed instead of going back to the pool.
+    client.release(lost);
   }
 }
 
@@ -61,6 +69,11 @@ export async function persistBatch(
  * the `notification.created` events among them that were not stored before
  * (derived from the inserted rows, so the data crosses the wire and is
  * parsed once). Returns the ids that were not already stored.
+ *
+ * Only a repeated id is a duplicate (`ON CONFLICT (id)`): a NEW id at a
+ * position already stored with another id means the log was replaced under
+ * this database, and fails loudly (unique violation → dead letter via
+ * salvage) instead of being dropped as a "duplicate".
  */
 async function insertEventsAndInbox(client: pg.ClientBase, partition: number, good: readonly GoodRecord[]): Promise<Set<string>> {
   if (good.length === 0) return new Set();
@@ -79,7 +92,7 @@ async function insertEventsAndInbox(client: pg.ClientBase, partition: number, go
        INSERT INTO events (id, user_id, partition, "offset", type, time, source, data)
        SELECT id, user_id, $1, o, type, time, source, data
        FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::jsonb[]) AS u(id, user_id, o, type, time, source, data)
-       ON CONFLICT DO NOTHING
+       ON CONFLICT (id) DO NOTHING
        RETURNING id, user_id, "offset", type, time, data
      ), inbox_rows AS (
        INSERT INTO inbox (notification_id, user_id, partition, "offset", category, title, body, url, payload, priority, group_key, expires_at, created_at)

@@ -18,6 +18,7 @@ export async function kill(ctx: Ctx): Promise<SystemRun> {
     const base = (await fleet.stats()).received;
     const measureFrom = now();
     ctx.log(`${ctx.system}: ${o.rate}/s over ${o.clients} clients for ${o.duration} s; SIGKILL node 0 at ${o.killAt} s`);
+    await sys.diagnostics?.().catch(() => undefined); // starts the diagnostics' window here
     let loadDone = false;
     const loadP = runPaced(sys.publisher, log, users, o.rate, o.duration * 1000).finally(() => (loadDone = true));
     await sleep(o.killAt * 1000);
@@ -40,6 +41,7 @@ export async function kill(ctx: Ctx): Promise<SystemRun> {
     }
     const load = await loadP;
     await settle(fleet, base + load.accepted, 5000, 60000);
+    const diagnostics = await sys.diagnostics?.().catch((e: unknown) => ({ error: String(e) }));
     const { receipts, stats } = await fleet.drain();
     const { cdf, ...d } = analyze(log, from, log.mark(), receipts, measureFrom);
     ctx.log(`${ctx.system}: dropped ${drops}, back in ${reconnectS} s; lost ${d.lost} dup ${d.duplicated} reordered ${d.reordered}`);
@@ -48,7 +50,7 @@ export async function kill(ctx: Ctx): Promise<SystemRun> {
       settings: sys.settings,
       cdf,
       lost: d.lost,
-      detail: { clients: o.clients, killAtS: o.killAt, load, delivery: d, dropped: stats.drops, reconnected: stats.reconnects, unrecovered: stats.unrecovered, allBackS: reconnectS },
+      detail: { diagnostics, clients: o.clients, killAtS: o.killAt, load, delivery: d, dropped: stats.drops, reconnected: stats.reconnects, unrecovered: stats.unrecovered, allBackS: reconnectS },
       metrics: [
         { name: 'lost after reconnect', value: d.lost, unit: '', better: 'lower' },
         { name: 'duplicated', value: d.duplicated, unit: '', better: 'lower' },

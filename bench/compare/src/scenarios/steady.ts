@@ -18,11 +18,13 @@ export async function steady(ctx: Ctx): Promise<SystemRun> {
     const from = log.mark();
     const base = (await fleet.stats()).received;
     const measureFrom = now();
+    await sys.diagnostics?.().catch(() => undefined); // starts the diagnostics' window here
     const cpu0 = cpuSnapshot(sys.pids());
     ctx.log(`${ctx.system}: ${o.rate}/s over ${o.clients} clients for ${o.duration} s`);
     const load = await runPaced(sys.publisher, log, users, o.rate, o.duration * 1000);
     const cpu = cpuPct(cpu0, sys.pids());
     await settle(fleet, base + load.accepted);
+    const diagnostics = await sys.diagnostics?.().catch((e: unknown) => ({ error: String(e) }));
     const { receipts, stats } = await fleet.drain();
     const d = analyze(log, from, log.mark(), receipts, measureFrom);
     const { cdf, ...delivery } = d;
@@ -33,7 +35,7 @@ export async function steady(ctx: Ctx): Promise<SystemRun> {
       settings: sys.settings,
       cdf,
       lost: d.lost,
-      detail: { clients: o.clients, connectS: round(connectMs / 1000), load, delivery, serverCpuPct: cpu, drops: stats.drops },
+      detail: { diagnostics, clients: o.clients, connectS: round(connectMs / 1000), load, delivery, serverCpuPct: cpu, drops: stats.drops },
       metrics: [
         { name: 'latency p50 (accept → receipt)', value: d.acceptToReceiptMs.p50, unit: 'ms', better: 'lower' },
         { name: 'latency p99 (accept → receipt)', value: d.acceptToReceiptMs.p99, unit: 'ms', better: 'lower' },

@@ -1,7 +1,7 @@
 import { analyze } from '../analyze.js';
 import { sleep } from '../proc.js';
 import { PublishLog, runBurst } from '../publisher.js';
-import { makeUsers, round, withSystem, type Ctx, type SystemRun } from './common.js';
+import { makeUsers, round, settle, withSystem, type Ctx, type SystemRun } from './common.js';
 
 function concat(xs: Float64Array[]): Float64Array {
   const out = new Float64Array(xs.reduce((n, x) => n + x.length, 0));
@@ -26,7 +26,7 @@ function pct(xs: Float64Array, p: number): number {
 }
 
 /**
- * Reconnect storm: every client goes away, `behind` messages are published
+ * Reconnect storm: every client, after one live message, goes away, `behind` messages are published
  * to each, then all come back at the same instant. Measured: time until all
  * are connected, resumed (Tidings `synced`) and holding their `behind`
  * messages; and what never came.
@@ -36,6 +36,12 @@ export async function storm(ctx: Ctx): Promise<SystemRun> {
   const users = makeUsers(o.clients);
   return withSystem(ctx, 2, users, async (sys, fleet) => {
     const log = new PublishLog(users.length);
+    // One live message each first: a Socket.IO client that never received a
+    // packet has no offset and cannot ask for recovery at all.
+    const base = (await fleet.stats()).received;
+    const first = await runBurst(sys.publisher, log, users, 1);
+    await settle(fleet, base + first.accepted, 5000, 60000);
+    await fleet.drain();
     await fleet.away();
     const from = log.mark();
     ctx.log(`${ctx.system}: all away; publishing ${o.behind} to each of ${users.length}`);
@@ -44,6 +50,7 @@ export async function storm(ctx: Ctx): Promise<SystemRun> {
     await sleep(1000);
     ctx.log(`${ctx.system}: ${burst.accepted} accepted in ${round(burst.seconds)} s; all reconnect now`);
     const backs = await fleet.back(o.behind, o.deadline * 1000, 5000);
+    const diagnostics = await sys.diagnostics?.().catch((e: unknown) => ({ error: String(e) }));
     const { receipts } = await fleet.drain();
     const { cdf: _cdf, ...d } = analyze(log, from, log.mark(), receipts);
     const connected = concat(backs.map((b) => b.connected));
@@ -58,6 +65,7 @@ export async function storm(ctx: Ctx): Promise<SystemRun> {
       settings: sys.settings,
       lost: d.lost,
       detail: {
+        diagnostics,
         clients: users.length,
         behind: o.behind,
         publish: burst,

@@ -16,6 +16,8 @@ export interface SystemHandle {
   kill(): Promise<void>;
   /** Called before clients come back in the storm: whatever "published" must mean before they do. */
   beforeBack(): Promise<void>;
+  /** System-specific figures read after a phase (Tidings: the gateways' resume metrics). */
+  diagnostics?(): Promise<Record<string, unknown>>;
   /** The settings this system ran with, for the record. */
   settings: Record<string, unknown>;
   stop(): Promise<void>;

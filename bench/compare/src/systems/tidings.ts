@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
 import { createNamespace, loadStackConfig, startInfra, startStack, testAuthEnv, tokenFor, topicEndOffsets, waitForWatermarks } from '@tidings/testkit';
 import { now } from '../proc.js';
+import { sampleLag } from './persister-lag.js';
 import { BODY, type SystemHandle, type SystemOptions } from './system.js';
 
 /**
@@ -33,6 +34,7 @@ export async function startTidings(o: SystemOptions): Promise<SystemHandle> {
   const s = stack;
   const token = await tokenFor(secret, 'bench', ['notifications:write'], 24 * 3600);
   const pool = new Pool(s.ingest.url, { connections: o.lanes, pipelining: 1, keepAliveTimeout: 60_000 });
+  const lag = await sampleLag(ns.brokers, ns.topics.events, ns.databaseUrl);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   return {
     endpoints: s.gateways.map((g) => `${g.url.replace(/^http/, 'ws')}/v1/stream`),
@@ -63,7 +65,18 @@ export async function startTidings(o: SystemOptions): Promise<SystemHandle> {
       // "20 events behind" means stored: wait until the persister's watermarks passed the log end.
       await waitForWatermarks(ns.databaseUrl, await topicEndOffsets(ns.brokers, ns.topics.events), 600_000);
     },
+    async diagnostics() {
+      // The gateways' own view of resumes: outcome counts and how long they took (Prometheus text).
+      const out: Record<string, unknown> = { persisterLag: lag.take() };
+      for (const [i, g] of s.gateways.entries()) {
+        if (g.proc.exitCode !== null || g.proc.signalCode !== null) continue;
+        const text = await (await fetch(`${g.url}/metrics`)).text();
+        out[`gateway-${i + 1}`] = text.split('\n').filter((l) => /^tidings_gateway_(resume|slow|heartbeat)/.test(l) && !l.endsWith(' 0'));
+      }
+      return out;
+    },
     async stop() {
+      await lag.stop();
       await pool.close().catch(() => undefined);
       await s.stop();
       await ns.drop();

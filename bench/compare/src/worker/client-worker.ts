@@ -113,7 +113,17 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       return { ok: true };
     case 'connect': {
       const t0 = now();
-      await pool(conns.length, init!.concurrency, (i) => conns[i]!.open());
+      // A connection refused or timed out under load is tried twice more before the run gives up.
+      await pool(conns.length, init!.concurrency, async (i) => {
+        for (let a = 1; ; a++) {
+          try {
+            return await conns[i]!.open();
+          } catch (error) {
+            if (a >= 3) throw error;
+            await new Promise((r) => setTimeout(r, 1000 * a));
+          }
+        }
+      });
       return { ok: true, connectMs: now() - t0 };
     }
     case 'stats':

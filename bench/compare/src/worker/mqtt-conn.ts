@@ -50,20 +50,14 @@ export function mqttConn(ctx: ConnContext): BenchConn {
     if (!connack.sessionPresent) await c.subscribeAsync(topic, { qos: 1 });
   }
 
-  const connected = (c: MqttClient, what: string) =>
-    once<IConnackPacket>(
-      (resolve, reject) => {
-        c.once('connect', resolve);
-        c.once('error', reject);
-      },
-      60000,
-      `mqtt ${ctx.userId} ${what}`,
-    );
+  // mqtt.js retries a failed attempt after reconnectPeriod; only CONNACK ends the wait.
+  const connected = (c: MqttClient, what: string, timeoutMs: number) =>
+    once<IConnackPacket>((resolve) => c.once('connect', resolve), timeoutMs, `mqtt ${ctx.userId} ${what}`);
 
   return {
     async open() {
       client = make();
-      const connack = await connected(client, 'open');
+      const connack = await connected(client, 'open', 120000);
       await ensureSubscribed(client, connack);
     },
     async away() {
@@ -74,7 +68,7 @@ export function mqttConn(ctx: ConnContext): BenchConn {
     },
     async back(onConnected) {
       client = make();
-      const connack = await connected(client, 'back');
+      const connack = await connected(client, 'back', 600000);
       onConnected();
       await ensureSubscribed(client, connack);
       return { recovered: connack.sessionPresent };

@@ -18,10 +18,12 @@ export function seedConn(ctx: ConnContext): BenchConn {
   };
 
   function connect(onOpen?: () => void): Promise<void> {
-    return once<void>(
+    let attemptSock: WebSocket | undefined;
+    const attempt = once<void>(
       (resolve, reject) => {
         const sock = new WebSocket(`${ctx.endpoints[node]!}/?user=${encodeURIComponent(ctx.userId)}`, { localAddress: ctx.localAddress, perMessageDeflate: false });
         ws = sock;
+        attemptSock = sock;
         let ready = false;
         sock.on('message', (data: RawData) => {
           // The node says `ready` once its Redis SUBSCRIBE is confirmed.
@@ -43,24 +45,30 @@ export function seedConn(ctx: ConnContext): BenchConn {
       60000,
       `seed ${ctx.userId}`,
     );
+    attempt.catch(() => attemptSock?.terminate());
+    return attempt;
   }
 
-  async function recover(): Promise<void> {
-    ctx.sink.dropped();
+  async function retry(onOpen?: () => void): Promise<void> {
     for (;;) {
       node = (node + 1) % ctx.endpoints.length;
       await jitter(Math.min(30000, 500 * 2 ** attempt));
       attempt += 1;
       if (intentional) return;
       try {
-        await connect();
+        await connect(onOpen);
         attempt = 0;
-        ctx.sink.reconnected(false);
         return;
       } catch {
-        // next node
+        // next node, longer window
       }
     }
+  }
+
+  async function recover(): Promise<void> {
+    ctx.sink.dropped();
+    await retry();
+    if (!intentional) ctx.sink.reconnected(false);
   }
 
   return {
@@ -76,7 +84,7 @@ export function seedConn(ctx: ConnContext): BenchConn {
     },
     async back(onConnected) {
       intentional = false;
-      await connect(onConnected);
+      await connect(onConnected).catch(() => retry(onConnected));
       return { recovered: false };
     },
     get isOpen() {

@@ -37,19 +37,13 @@ export function socketioConn(ctx: ConnContext): BenchConn {
     ctx.sink.reconnected(socket.recovered);
   });
 
-  const connected = (what: string) =>
-    once<boolean>(
-      (resolve, reject) => {
-        socket.once('connect', () => resolve(socket.recovered));
-        socket.once('connect_error', (e) => reject(e));
-      },
-      60000,
-      `socket.io ${ctx.userId} ${what}`,
-    );
+  // Failed attempts are retried by the manager (with its backoff); only success ends the wait.
+  const connected = (what: string, timeoutMs: number) =>
+    once<boolean>((resolve) => socket.once('connect', () => resolve(socket.recovered)), timeoutMs, `socket.io ${ctx.userId} ${what}`);
 
   return {
     async open() {
-      const p = connected('open');
+      const p = connected('open', 120000);
       socket.connect();
       await p;
     },
@@ -64,7 +58,7 @@ export function socketioConn(ctx: ConnContext): BenchConn {
     async back(onConnected) {
       socket.io.reconnection(true);
       socket.io.once('open', onConnected);
-      const p = connected('back');
+      const p = connected('back', 600000);
       socket.connect();
       return { recovered: await p };
     },

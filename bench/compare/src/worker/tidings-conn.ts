@@ -41,9 +41,11 @@ export function tidingsConn(ctx: ConnContext): BenchConn {
   };
 
   function connect(onOpen?: () => void): Promise<boolean> {
-    return once<boolean>(
+    let sock: WebSocket | undefined;
+    const attempt = once<boolean>(
       (resolve, reject) => {
-        const sock = new WebSocket(ctx.endpoints[node]!, [SUBPROTOCOL], { localAddress: ctx.localAddress, perMessageDeflate: false });
+        sock = new WebSocket(ctx.endpoints[node]!, [SUBPROTOCOL], { localAddress: ctx.localAddress, perMessageDeflate: false });
+        const sockNow = sock;
         ws = sock;
         let established = false;
         const synced = (recovered: boolean) => {
@@ -51,15 +53,15 @@ export function tidingsConn(ctx: ConnContext): BenchConn {
           resolve(recovered);
         };
         onSynced = synced;
-        sock.on('message', onMessage);
-        sock.once('open', () => {
+        sockNow.on('message', onMessage);
+        sockNow.once('open', () => {
           onOpen?.();
-          sock.send(JSON.stringify({ type: 'hello', token, ...(cursor ? { cursor } : {}) }));
+          sockNow.send(JSON.stringify({ type: 'hello', token, ...(cursor ? { cursor } : {}) }));
         });
-        sock.once('error', (e) => reject(e));
-        sock.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
-        sock.on('close', (code) => {
-          if (ws !== sock) return;
+        sockNow.once('error', (e) => reject(e));
+        sockNow.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
+        sockNow.on('close', (code) => {
+          if (ws !== sockNow) return;
           if (!established) return reject(new Error(`closed ${code} before synced`));
           // Only an established socket starts a recovery; a failed attempt is retried by the loop that made it.
           if (!intentional) void recover();
@@ -68,25 +70,32 @@ export function tidingsConn(ctx: ConnContext): BenchConn {
       60000,
       `tidings ${ctx.userId}`,
     );
+    // A failed or timed-out attempt must not linger: its socket would keep receiving.
+    attempt.catch(() => sock?.terminate());
+    return attempt;
   }
 
-  async function recover(): Promise<void> {
-    ctx.sink.dropped();
+  /** Connects again, the next node first, with full-jitter backoff, until it works (or the client is told to stop). */
+  async function retry(onOpen?: () => void): Promise<boolean> {
     for (;;) {
       node = (node + 1) % ctx.endpoints.length;
       await jitter(Math.min(30000, 500 * 2 ** attempt));
       attempt += 1;
-      if (intentional) return;
+      if (intentional) return false;
       try {
-        const recovered = await connect();
+        const recovered = await connect(onOpen);
         attempt = 0;
-        ctx.sink.reconnected(recovered);
-        return;
+        return recovered;
       } catch (error) {
-        // next node, longer window
         if (process.env['BENCH_DEBUG']) process.stderr.write(`tidings ${ctx.userId} attempt ${attempt} node ${node}: ${(error as Error).message}\n`);
       }
     }
+  }
+
+  async function recover(): Promise<void> {
+    ctx.sink.dropped();
+    const recovered = await retry();
+    if (!intentional) ctx.sink.reconnected(recovered);
   }
 
   return {
@@ -105,8 +114,11 @@ export function tidingsConn(ctx: ConnContext): BenchConn {
     },
     async back(onConnected) {
       intentional = false;
-      const recovered = await connect(onConnected);
-      return { recovered };
+      try {
+        return { recovered: await connect(onConnected) };
+      } catch {
+        return { recovered: await retry(onConnected) };
+      }
     },
     get isOpen() {
       return ws?.readyState === WebSocket.OPEN;

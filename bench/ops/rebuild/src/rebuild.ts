@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createAtomicSender, createKafka } from '@tidings/kafka';
@@ -19,6 +19,7 @@ import {
   type RunningService,
 } from '@tidings/testkit';
 import { loadBenchConfig } from './config.js';
+import { cpuBetween, opsBackendCpu } from './cpu.js';
 import { fillMirror, produceLog } from './fill.js';
 
 /**
@@ -30,7 +31,7 @@ const config = loadBenchConfig();
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const startedAt = new Date().toISOString();
 const command = [
-  ...Object.entries(process.env) // eslint-disable-line no-restricted-properties
+  ...Object.entries(process.env)
     .filter(([k]) => k.startsWith('BENCH_') || k === 'KAFKA_BROKERS' || k === 'DATABASE_URL')
     .map(([k, v]) => `${k}=${k === 'DATABASE_URL' ? '<url>' : `'${v}'`}`),
   'npm run bench:rebuild',
@@ -45,6 +46,11 @@ interface Run {
   phases: RebuildStatus['phases'];
   inboxRows: number;
   createdEvents: number;
+  /** CPU seconds of the ops service's Postgres backends during the job, and events per such second (null: Postgres not local). */
+  pgCpuS: number | null;
+  eventsPerPgCpuSec: number | null;
+  /** 1-minute load average when the job ended (2 cores: above 2 means the job shared the CPUs). */
+  loadAvg: number;
 }
 
 const infra = await startInfra(loadStackConfig(), log);
@@ -56,16 +62,18 @@ const namespaces: Namespace[] = [];
 const services: RunningService[] = [];
 
 async function rebuildOnce(ops: RunningService, pool: pg.Pool, source: 'mirror' | 'kafka'): Promise<Run> {
+  const cpu0 = await opsBackendCpu(pool);
   const t0 = performance.now();
   const started = await requestJson<RebuildStatus>('POST', `${ops.url}/v1/ops/rebuild`, { token, body: { source } });
   if (started.status !== 202) throw new Error(`rebuild refused: ${JSON.stringify(started.body)}`);
   let s = started.body;
-  while (s.state === 'running' || s.state === 'swapping') {
+  while (s.finishedAt === null) {
     await new Promise((r) => setTimeout(r, 250));
     s = (await requestJson<RebuildStatus>('GET', `${ops.url}/v1/ops/rebuild/${s.id}`, { token })).body;
   }
   if (s.state !== 'done') throw new Error(`rebuild failed: ${JSON.stringify(s.error)}`);
   const wallS = (performance.now() - t0) / 1000;
+  const pgCpuS = cpuBetween(cpu0, await opsBackendCpu(pool));
   const counts = await pool.query<{ inbox: string; created: string }>(
     `SELECT (SELECT count(*) FROM inbox)::text AS inbox, (SELECT count(*) FROM events WHERE type = 'notification.created')::text AS created`,
   );
@@ -79,6 +87,9 @@ async function rebuildOnce(ops: RunningService, pool: pg.Pool, source: 'mirror' 
     phases: s.phases,
     inboxRows: Number(counts.rows[0]!.inbox),
     createdEvents: Number(counts.rows[0]!.created),
+    pgCpuS,
+    eventsPerPgCpuSec: pgCpuS ? Math.round(s.events / pgCpuS) : null,
+    loadAvg: Math.round(loadavg()[0]! * 10) / 10,
   };
   log(`${source}: ${run.events} events, ${run.eventsPerSec} events/s overall, ${run.loadEventsPerSec} events/s load phase`);
   if (run.inboxRows !== run.createdEvents) throw new Error(`inbox has ${run.inboxRows} rows for ${run.createdEvents} created events`);
@@ -140,7 +151,7 @@ const lines = [
   `command: ${command}`,
   `machine: ${result.machine.cpus} × ${result.machine.model}, ${result.machine.memGb} GB, node ${result.machine.node} (Kafka, Postgres and ops together)`,
   '',
-  'source   events    events/s (job)  events/s (load phase)  wall s  load ms  catchup ms  swap ms  vs 50,000/s',
+  'source   events    events/s (job)  events/s (load phase)  wall s  load ms  catchup ms  swap ms  events/pg-cpu-s  loadavg  vs 50,000/s',
   ...runs.map((r) =>
     [
       r.source.padEnd(7),
@@ -151,6 +162,8 @@ const lines = [
       String(r.phases.load?.ms ?? '-').padStart(8),
       String(r.phases.catchup?.ms ?? '-').padStart(11),
       String(r.phases.swap?.ms ?? '-').padStart(8),
+      String(r.eventsPerPgCpuSec ?? '-').padStart(16),
+      r.loadAvg.toFixed(1).padStart(8),
       r.eventsPerSec >= 50000 ? '  met' : '  MISSED',
     ].join(' '),
   ),

@@ -64,7 +64,8 @@ export async function rebuildStatus(c: OpsClient, out: Output, id: string, o: { 
 async function follow(c: OpsClient, out: Output, id: string, pollMs = 1000): Promise<RebuildStatus> {
   for (;;) {
     const s = await c.get<RebuildStatus>(`/v1/ops/rebuild/${encodeURIComponent(id)}`);
-    const over = s.state === 'done' || s.state === 'failed';
+    // finishedAt, not just the state: a done job may still be dropping the old table (phase cleanup).
+    const over = s.finishedAt !== null;
     if (!out.json) out.progress(`rebuild ${id} ${progressLine(s)}`, over);
     if (over) return s;
     await sleep(pollMs);

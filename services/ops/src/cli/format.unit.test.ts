@@ -15,7 +15,7 @@ test('progress reflects offsets done over targets, capped at 100%', () => {
     { state: 'running', phase: 'load', events: 1500, eventsPerSec: 60000, partitions: [{ done: '50', target: '100' }, { done: '0', target: '100' }] },
     10,
   );
-  assert.match(line, /^\[###-------\]  25%  1,500 events  60,000 ev\/s  running\/load$/);
+  assert.match(line, /^\[###-------\] {2}25% {2}1,500 events {2}60,000 ev\/s {2}running\/load$/);
   assert.match(progressLine({ state: 'done', phase: 'finished', events: 0, eventsPerSec: 0, partitions: [] }, 4), /^\[####\] 100%/);
   assert.match(progressLine({ state: 'done', phase: 'finished', events: 9, eventsPerSec: 0, partitions: [{ done: '200', target: '100' }] }, 4), /100%/);
 });

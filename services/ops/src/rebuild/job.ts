@@ -148,6 +148,9 @@ export function startRebuild(deps: RebuildDeps, opts: { id: string; source: Rebu
 
   async function loadFromMirror(): Promise<void> {
     const queue = [...parts.keys()];
+    // One loader failing stops the others at their next chunk; the first real error is reported.
+    let failure: unknown;
+    const stopped = new Error('stopped: another loader failed');
     const worker = async () => {
       const c = await deps.pool.connect();
       try {
@@ -161,7 +164,10 @@ export function startRebuild(deps: RebuildDeps, opts: { id: string; source: Rebu
             until: part.target,
             chunk: deps.chunk,
             ownTransactions: true,
-            checkAbort,
+            checkAbort: () => {
+              checkAbort();
+              if (failure !== undefined) throw stopped;
+            },
             onChunk: (r) => {
               part.done = r.next;
               count(r.events);
@@ -169,12 +175,19 @@ export function startRebuild(deps: RebuildDeps, opts: { id: string; source: Rebu
           });
           part.done = part.target;
         }
-        await c.query('RESET ALL');
+      } catch (error) {
+        failure ??= error;
+        throw error;
       } finally {
-        c.release();
+        // Back to the pool with default settings (request handlers must commit synchronously), or discarded.
+        await c.query('RESET ALL').then(
+          () => c.release(),
+          (error: unknown) => c.release(error as Error),
+        );
       }
     };
-    await Promise.all(Array.from({ length: Math.min(deps.concurrency, Math.max(1, queue.length)) }, worker));
+    await Promise.allSettled(Array.from({ length: Math.min(deps.concurrency, Math.max(1, queue.length)) }, worker));
+    if (failure !== undefined) throw failure;
   }
 
   async function loadKafka(): Promise<void> {

@@ -27,10 +27,15 @@ export function createRebuildManager(deps: RebuildDeps): RebuildManager {
   return {
     async start(source, actor, onFinished) {
       const client = await deps.pool.connect();
+      const tryLock = async () => (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [REBUILD_LOCK_KEY])).rows[0]?.ok === true;
       let locked = false;
       try {
-        const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [REBUILD_LOCK_KEY]);
-        locked = r.rows[0]?.ok === true;
+        locked = await tryLock();
+        // A job of ours that just finished may still be releasing the lock: wait for that, then try again.
+        if (!locked && tails.size > 0 && [...jobs.values()].every((j) => j.status().finishedAt !== null)) {
+          await Promise.all([...tails]);
+          locked = await tryLock();
+        }
       } catch (error) {
         client.release();
         throw error;

@@ -23,6 +23,8 @@ export interface LoadOptions {
   users: readonly string[];
   /** Notifications per ingest batch; as many state events follow per tick. */
   perTick: number;
+  /** Pause between ticks, so the load stays steady instead of saturating a shared machine. */
+  pauseMs?: number;
 }
 
 export interface LoadStats {
@@ -39,7 +41,7 @@ export interface LoadStats {
  * some aimed at another user's notification, which must change nothing),
  * a repeat of an earlier state event (same id: G4 drops it) and, every
  * tenth tick, a poison record (dead-lettered). Ticks run back to back until
- * stopped, so the load is as steady as the stack allows.
+ * stopped, `pauseMs` apart.
  */
 export function startLoad(o: LoadOptions): { stop(): Promise<LoadStats>; ticks(): number } {
   const stats: LoadStats = { ticks: 0, created: 0, state: 0, repeats: 0, poison: 0 };
@@ -64,7 +66,7 @@ export function startLoad(o: LoadOptions): { stop(): Promise<LoadStats>; ticks()
       const mine = createdBy.get(user) ?? [];
       const type = pick(STATE_TYPES);
       const base = { id: `st-${randomBytes(8).toString('hex')}`, type, userId: user, time: new Date().toISOString(), source: 'ops-test' };
-      if (Math.random() < 0.05) events.push({ ...base, data: { all: true } });
+      if (Math.random() < 0.02) events.push({ ...base, data: { all: true } });
       else if (Math.random() < 0.05) events.push({ ...base, data: { notificationId: pick(createdBy.get(pick(o.users)) ?? ['none']) } });
       else if (mine.length > 0) events.push({ ...base, data: { notificationId: pick(mine) } });
     }
@@ -84,7 +86,10 @@ export function startLoad(o: LoadOptions): { stop(): Promise<LoadStats>; ticks()
   }
 
   const loop = (async () => {
-    while (!stopping) await tick();
+    while (!stopping) {
+      await tick();
+      if (o.pauseMs) await new Promise((r) => setTimeout(r, o.pauseMs));
+    }
   })();
   return {
     ticks: () => stats.ticks,
