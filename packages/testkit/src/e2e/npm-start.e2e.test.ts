@@ -100,10 +100,17 @@ test('npm start brings the platform up, serves a notification to both gateways a
   for (const s of sockets) s.send({ type: 'hello', token: userToken });
   await Promise.all(sockets.map((s) => s.waitFor<SyncedMessage>((m) => m.type === 'synced')));
 
-  const res = await requestJson<{ ids: string[] }>('POST', `http://127.0.0.1:${ports.INGEST_PORT}/v1/notifications`, {
-    token: serviceToken,
-    body: { userId: 'alice', data: { category: 'hello', title: 'It works' } },
-  });
+  // A 503 is the documented, retryable answer while a brand-new broker still
+  // settles its first transactions; a producer retries it with the same
+  // Idempotency-Key and gets the same id (G4). Anything else fails at once.
+  const post = () =>
+    requestJson<{ ids: string[] }>('POST', `http://127.0.0.1:${ports.INGEST_PORT}/v1/notifications`, {
+      token: serviceToken,
+      headers: { 'idempotency-key': 'npm-start-e2e' },
+      body: { userId: 'alice', data: { category: 'hello', title: 'It works' } },
+    });
+  let res = await post();
+  for (let attempt = 1; res.status === 503 && attempt < 5; attempt++) res = await post();
   assert.equal(res.status, 202, JSON.stringify(res.body));
   for (const s of sockets) {
     const [e] = await s.waitForEvents(1);
