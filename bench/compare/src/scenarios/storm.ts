@@ -6,7 +6,10 @@ import { makeUsers, round, settle, withSystem, type Ctx, type SystemRun } from '
 function concat(xs: Float64Array[]): Float64Array {
   const out = new Float64Array(xs.reduce((n, x) => n + x.length, 0));
   let at = 0;
-  for (const x of xs) (out.set(x, at), (at += x.length));
+  for (const x of xs) {
+    out.set(x, at);
+    at += x.length;
+  }
   return out;
 }
 

@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Compiled test files (`*.test.js`) under each workspace's dist/, sorted. */
+/** Compiled test files (`*.test.js`) under each workspace's dist/ (packages, services, bench), sorted. */
 export async function findTestFiles(root: string, filter?: string): Promise<string[]> {
   const out: string[] = [];
-  for (const group of ['packages', 'services']) {
+  for (const group of ['packages', 'services', 'bench']) {
     let names: string[] = [];
     try {
       names = await readdir(join(root, group));
