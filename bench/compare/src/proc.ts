@@ -8,6 +8,8 @@ export interface ServerProc {
   proc: ChildProcess;
   url: string;
   exited: Promise<number | null>;
+  /** The last lines it printed (for a post-mortem). */
+  lines: string[];
   kill(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -56,7 +58,7 @@ export async function spawnServer(
     if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
     await exited;
   };
-  return { proc, url, exited, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+  return { proc, url, exited, lines, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
 }
 
 /** Resident set size of a process, in bytes (Linux /proc). */

@@ -1,10 +1,11 @@
 import type { SystemRun } from './scenarios/common.js';
 
-const fmt = (v: number) => (Number.isNaN(v) ? 'n/a' : Number.isInteger(v) ? v.toLocaleString('en-US') : String(v));
+// Figures read back from JSON carry null where a run had NaN (nobody got there).
+const fmt = (v: number | null) => (v === null || Number.isNaN(v) ? 'n/a' : Number.isInteger(v) ? v.toLocaleString('en-US') : String(v));
 
 /** Tidings value / peer value (what "x times" means); n/a when either side has no figure or the peer's is 0. */
-export function ratio(tidings: number, peer: number): string {
-  if (!Number.isFinite(tidings) || !Number.isFinite(peer)) return 'n/a';
+export function ratio(tidings: number | null, peer: number | null): string {
+  if (tidings === null || peer === null || !Number.isFinite(tidings) || !Number.isFinite(peer)) return 'n/a';
   if (peer === 0) return tidings === 0 ? '=' : '∞';
   return `${(tidings / peer).toFixed(2)}×`;
 }
@@ -39,7 +40,9 @@ export function table(runs: readonly SystemRun[]): string {
     const unit = runs.flatMap((x) => x.metrics).find((m) => m.name === n)?.unit ?? '';
     const cells = runs.map((x) => {
       const m = x.metrics.find((y) => y.name === n);
-      return m ? `${fmt(m.value)}${unit ? ` ${unit}` : ''}` : '—';
+      if (!m) return '—';
+      const v = fmt(m.value);
+      return v === 'n/a' || !unit ? v : `${v} ${unit}`;
     });
     return [n, ...cells, ...(hasTidings ? peers.map((p) => r[n]?.[`tidings/${p.system}`] ?? 'n/a') : [])];
   });

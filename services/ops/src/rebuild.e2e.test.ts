@@ -38,6 +38,8 @@ before(async () => {
   // Small chunks so even a test-sized log takes several chunks per partition; a short lock timeout for the lock test.
   stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 1, withOps: true, extraEnv: { ops: { OPS_REBUILD_CHUNK: '500', OPS_REBUILD_LOCK_TIMEOUT_MS: '8000' } } });
   pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 3 });
+  // Dropping the namespace terminates connections the pool may still be closing.
+  pool.on('error', () => undefined);
   sender = createAtomicSender({ kafka: createKafka({ brokers: env.brokers.split(','), clientId: 'ops-rebuild-test' }), transactionalId: `${ns.topicPrefix}ops-rebuild-test` });
   opsToken = await tokenFor(env.authSecret, 'ops-alice', ['ops:read', 'ops:write']);
   producerToken = await tokenFor(env.authSecret, 'rebuild-test', ['notifications:write']);
@@ -78,9 +80,18 @@ async function rebuild(source: 'mirror' | 'kafka'): Promise<RebuildStatus> {
   return s;
 }
 
-/** Waits until Postgres holds everything Kafka has: the watermarks reach the log end. */
+/**
+ * Waits until Postgres holds everything Kafka has: the watermarks reach the
+ * log end, and the log end did not move meanwhile (a record that surfaced
+ * late — seen once under heavy load — starts another round).
+ */
 async function settle(): Promise<void> {
-  await waitForWatermarks(ns.databaseUrl, await topicEndOffsets(env.brokers, ns.topics.events), 90000);
+  for (let ends = await topicEndOffsets(env.brokers, ns.topics.events); ; ) {
+    await waitForWatermarks(ns.databaseUrl, ends, 90000);
+    const again = await topicEndOffsets(env.brokers, ns.topics.events);
+    if (JSON.stringify(again) === JSON.stringify(ends)) return;
+    ends = again;
+  }
 }
 
 async function tablesNamed(pattern: string): Promise<string[]> {

@@ -45,6 +45,10 @@ consumerReady = true;
 consumer.on(consumer.events.CRASH, (e) => {
   consumerReady = false;
   logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+  // kafkajs gave up on the consumer: a process with no consumer would look
+  // alive while its partitions stall. Exit so the supervisor restarts it;
+  // everything not yet committed is re-read (the batch path is idempotent).
+  if (!e.payload.restart) process.kill(process.pid, 'SIGTERM');
 });
 consumer.on(consumer.events.GROUP_JOIN, () => {
   consumerReady = true;

@@ -98,7 +98,7 @@ test('poison records written straight to Kafka land in dead_letters and the DLQ 
   await waitForPersisted(ns.databaseUrl, res.body.ids).catch((e: Error) => assert.fail(e.message + logs()));
 
   const dead = await pool.query<{ partition: number; offset: string; key: string; value: string | null; reason: string }>(
-    `SELECT partition, "offset"::text AS offset, key, value, reason FROM dead_letters WHERE key = $1 ORDER BY "offset"`,
+    `SELECT partition, "offset"::text AS offset, key, value, reason FROM dead_letters WHERE key = $1 ORDER BY dead_letters."offset"`,
     [userId],
   );
   assert.equal(dead.rows.length, poison.length, JSON.stringify(dead.rows));

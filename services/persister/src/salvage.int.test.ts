@@ -54,7 +54,7 @@ test('a batch Postgres refuses is bisected: the bad records are dead-lettered wi
   assert.deepEqual(allDead.map((d) => d.offset).sort(), [1n, 3n, 4n]);
   const events = await pool.query<{ id: string }>('SELECT id FROM events WHERE partition = $1 ORDER BY "offset"', [p]);
   assert.deepEqual(events.rows.map((r) => r.id), ['ok-0', 'ok-2', 'ok-5']);
-  const letters = await pool.query<{ offset: string; reason: string; value: string }>('SELECT "offset"::text AS offset, reason, value FROM dead_letters WHERE partition = $1 ORDER BY "offset"', [p]);
+  const letters = await pool.query<{ offset: string; reason: string; value: string }>('SELECT "offset"::text AS offset, reason, value FROM dead_letters WHERE partition = $1 ORDER BY dead_letters."offset"', [p]);
   assert.deepEqual(letters.rows.map((r) => r.offset), ['1', '3', '4']);
   assert.match(letters.rows[0]!.reason, /postgres refused the record: 22008/);
   assert.equal(letters.rows[0]!.value, good[1]!.value);

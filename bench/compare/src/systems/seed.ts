@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { now, spawnServer, type ServerProc } from '../proc.js';
-import { BODY, type SystemHandle, type SystemOptions } from './system.js';
+import { BODY, postMortem, type SystemHandle, type SystemOptions } from './system.js';
 
 const ENTRY = fileURLToPath(new URL('../peers/seed-server.js', import.meta.url));
 
@@ -11,6 +11,7 @@ export async function startSeed(o: SystemOptions): Promise<SystemHandle> {
   const env = { REDIS_URL: o.redisUrl, CHANNEL_PREFIX: prefix };
   const nodes: ServerProc[] = [];
   for (let i = 0; i < o.nodes; i++) nodes.push(await spawnServer(process.execPath, [ENTRY], env, { msg: 'seed listening' }, `seed-${i + 1}`));
+  const killed = new Set<number>();
   const redis = createClient({ url: o.redisUrl });
   redis.on('error', () => undefined);
   await redis.connect();
@@ -33,8 +34,12 @@ export async function startSeed(o: SystemOptions): Promise<SystemHandle> {
     },
     nodePids: () => nodes.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null).map((n) => n.proc.pid!),
     pids: () => Object.fromEntries(nodes.map((n, i) => [`seed-${i + 1}`, n.proc.pid!])),
-    kill: () => nodes[0]!.kill(),
+    kill: async () => {
+      killed.add(0);
+      await nodes[0]!.kill();
+    },
     beforeBack: async () => undefined,
+    diagnostics: async () => ({ crashed: postMortem(nodes, killed) }),
     async stop() {
       redis.destroy();
       await Promise.all(nodes.map((n) => n.stop()));

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { Pool } from 'undici';
 import { now, spawnServer, type ServerProc } from '../proc.js';
-import { BODY, type SystemHandle, type SystemOptions } from './system.js';
+import { BODY, postMortem, type SystemHandle, type SystemOptions } from './system.js';
 
 const ENTRY = fileURLToPath(new URL('../peers/socketio-server.js', import.meta.url));
 
@@ -20,6 +20,7 @@ export async function startSocketio(o: SystemOptions): Promise<SystemHandle> {
   for (let i = 0; i < o.nodes; i++) nodes.push(await spawnServer(process.execPath, [ENTRY], env, { msg: 'socketio listening' }, `socketio-${i + 1}`));
   const pools = nodes.map((n) => new Pool(n.url, { connections: Math.ceil(o.lanes / nodes.length), pipelining: 1, keepAliveTimeout: 60_000 }));
   const dead = new Set<number>();
+  const publishErrors: Record<string, number> = {};
   return {
     endpoints: nodes.map((n) => n.url),
     settings: {
@@ -38,9 +39,16 @@ export async function startSocketio(o: SystemOptions): Promise<SystemHandle> {
         const alive = pools.map((_, i) => i).filter((i) => !dead.has(i));
         const node = alive[lane % alive.length]!;
         const m = batch.map((x) => [o.users[x.user]!.id, { s: x.seq, ...BODY }]);
-        const res = await pools[node]!.request({ method: 'POST', path: '/publish', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ m }) });
-        await res.body.text();
-        const at = res.statusCode === 200 ? now() : Number.NaN;
+        let at = Number.NaN;
+        try {
+          const res = await pools[node]!.request({ method: 'POST', path: '/publish', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ m }) });
+          await res.body.text();
+          if (res.statusCode === 200) at = now();
+          else publishErrors[`HTTP ${res.statusCode}`] = (publishErrors[`HTTP ${res.statusCode}`] ?? 0) + 1;
+        } catch (error) {
+          const code = (error as { code?: string }).code ?? (error as Error).message;
+          publishErrors[code] = (publishErrors[code] ?? 0) + 1;
+        }
         return batch.map(() => at);
       },
       close: async () => void (await Promise.all(pools.map((p) => p.close()))),
@@ -52,6 +60,7 @@ export async function startSocketio(o: SystemOptions): Promise<SystemHandle> {
       await nodes[0]!.kill();
     },
     beforeBack: async () => undefined,
+    diagnostics: async () => ({ crashed: postMortem(nodes, dead), publishErrors }),
     async stop() {
       await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
       await Promise.all(nodes.map((n) => n.stop()));

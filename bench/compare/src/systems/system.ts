@@ -1,3 +1,4 @@
+import type { ServerProc } from '../proc.js';
 import type { Publisher } from '../publisher.js';
 import type { BenchUser } from '../types.js';
 
@@ -36,6 +37,16 @@ export interface SystemOptions {
   sioMaxLen: number;
   /** Extra environment for the Tidings services (e.g. NODE_OPTIONS for --cpu-prof). */
   tidingsEnv: { ingest?: Record<string, string>; gateway?: Record<string, string>; persister?: Record<string, string> };
+}
+
+/** Nodes that exited on their own (not by the bench's kill), with their last words. */
+export function postMortem(nodes: readonly ServerProc[], killed: ReadonlySet<number>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  nodes.forEach((n, i) => {
+    if (killed.has(i) || (n.proc.exitCode === null && n.proc.signalCode === null)) return;
+    out[`node-${i + 1}`] = { exitCode: n.proc.exitCode, signal: n.proc.signalCode, lastLines: n.lines.slice(-15) };
+  });
+  return out;
 }
 
 /** The notification every system carries (besides its sequence number), so frames are of comparable size. */

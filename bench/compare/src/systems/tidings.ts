@@ -34,6 +34,7 @@ export async function startTidings(o: SystemOptions): Promise<SystemHandle> {
   const s = stack;
   const token = await tokenFor(secret, 'bench', ['notifications:write'], 24 * 3600);
   const pool = new Pool(s.ingest.url, { connections: o.lanes, pipelining: 1, keepAliveTimeout: 60_000 });
+  const publishErrors: Record<string, number> = {};
   const lag = await sampleLag(ns.brokers, ns.topics.events, ns.databaseUrl);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   return {
@@ -48,6 +49,7 @@ export async function startTidings(o: SystemOptions): Promise<SystemHandle> {
         const res = await pool.request({ method: 'POST', path: '/v1/notifications/batch', headers, body: JSON.stringify({ notifications }) });
         await res.body.text();
         const at = res.statusCode === 202 ? now() : Number.NaN;
+        if (res.statusCode !== 202) publishErrors[`HTTP ${res.statusCode}`] = (publishErrors[`HTTP ${res.statusCode}`] ?? 0) + 1;
         return batch.map(() => at);
       },
       close: () => pool.close(),
@@ -67,7 +69,7 @@ export async function startTidings(o: SystemOptions): Promise<SystemHandle> {
     },
     async diagnostics() {
       // The gateways' own view of resumes: outcome counts and how long they took (Prometheus text).
-      const out: Record<string, unknown> = { persisterLag: lag.take() };
+      const out: Record<string, unknown> = { persisterLag: lag.take(), publishErrors };
       for (const [i, g] of s.gateways.entries()) {
         if (g.proc.exitCode !== null || g.proc.signalCode !== null) continue;
         const text = await (await fetch(`${g.url}/metrics`)).text();

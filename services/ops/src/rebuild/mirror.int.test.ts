@@ -21,6 +21,8 @@ let pool: pg.Pool;
 before(async () => {
   ns = await createNamespace(env.brokers, env.databaseUrl);
   pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 2 });
+  // Dropping the namespace terminates connections the pool may still be closing.
+  pool.on('error', () => undefined);
 });
 after(async () => {
   await pool?.end();
