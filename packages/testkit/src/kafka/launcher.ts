@@ -51,7 +51,26 @@ export interface RunningKafka {
  * Throws a {@link KafkaLauncherError} whose message ends with the broker log's
  * tail when the broker exits or is not ready within startTimeoutMs.
  */
+/**
+ * Free ports are picked by binding port 0 and closing it, so another process
+ * (a parallel test) can take one before the broker binds it. When the ports
+ * were ours to choose and the broker lost that race, start again on new ones.
+ */
+const PORT_RACE_ATTEMPTS = 3;
+
 export async function startKafka(options?: KafkaLauncherOptions): Promise<RunningKafka> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      const chosenByUs = options?.port === undefined && options?.controllerPort === undefined;
+      if (!chosenByUs || attempt >= PORT_RACE_ATTEMPTS || !/Address already in use/.test(String((err as Error).message))) throw err;
+      resolveKafkaOptions(options).log(`kafka: a picked port was taken before the broker bound it; retrying on new ports (${attempt}/${PORT_RACE_ATTEMPTS - 1})`);
+    }
+  }
+}
+
+async function startOnce(options?: KafkaLauncherOptions): Promise<RunningKafka> {
   const started = Date.now();
   const opts = resolveKafkaOptions(options);
   const artifacts = await resolveArtifacts(opts);
