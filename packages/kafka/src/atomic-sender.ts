@@ -59,6 +59,8 @@ interface Pending {
   reject(error: Error): void;
   timer: NodeJS.Timeout;
   taken: boolean;
+  /** Epoch ms by which the write must be committed or refused (enqueue time + send timeout). */
+  deadline: number;
 }
 
 export function createAtomicSender(opts: AtomicSenderOptions): AtomicSender {
@@ -192,19 +194,23 @@ export function createAtomicSender(opts: AtomicSenderOptions): AtomicSender {
     let committing = false;
     let timer: NodeJS.Timeout | undefined;
     let rejectTimeout: (error: Error) => void = () => undefined;
-    const arm = () => {
+    // A plain batch must finish by its earliest write's deadline, so time spent
+    // queued behind a failing batch counts: each write is answered within the
+    // send timeout. A stream's pages are its unit of progress: each gets a full one.
+    const earliest = Math.min(...batch.map((p) => p.deadline));
+    const arm = (ms = stream ? sendTimeoutMs : Math.max(1, earliest - Date.now())) => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         if (committing) return; // the commit's own outcome decides; it is bounded by the request timeout
         abandoned = true;
         rejectTimeout(new KafkaWriteError('TIDINGS_ERR_KAFKA_TIMEOUT', `Kafka did not take the write within ${sendTimeoutMs} ms`));
-      }, sendTimeoutMs);
+      }, ms);
     };
     const work = (async () => {
       const p = await getProducer();
       const tx = await p.transaction();
       try {
-        if (stream) await sendPages(tx, stream, () => abandoned, arm);
+        if (stream) await sendPages(tx, stream, () => abandoned, () => arm(sendTimeoutMs));
         else await tx.sendBatch({ topicMessages: asTopicMessages(byTopic), acks: -1 });
         if (abandoned) throw new Error('abandoned after timeout');
         committing = true;
@@ -244,6 +250,7 @@ export function createAtomicSender(opts: AtomicSenderOptions): AtomicSender {
         resolve: () => resolve(pending.streamed ?? 0),
         reject,
         taken: false,
+        deadline: Date.now() + sendTimeoutMs,
         timer: setTimeout(() => {
           if (pending.taken) return;
           queue.splice(queue.indexOf(pending), 1);
