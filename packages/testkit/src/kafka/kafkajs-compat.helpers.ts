@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import type { Admin, ConsumerConfig, KafkaMessage, Producer } from 'kafkajs';
+import { ensureTopics } from './topics.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -178,15 +179,19 @@ export async function retryNotLeader<T>(what: string, fn: () => Promise<T>, time
       return result;
     } catch (err) {
       const type = (err as { type?: string }).type;
-      if (type !== 'NOT_LEADER_FOR_PARTITION' || Date.now() > deadline) throw err;
+      if ((type !== 'NOT_LEADER_FOR_PARTITION' && type !== 'UNKNOWN_TOPIC_OR_PARTITION') || Date.now() > deadline) throw err;
       await delay(20);
     }
   }
 }
 
-export async function newTopic(admin: Admin, prefix: string, numPartitions: number): Promise<string> {
+export async function newTopic(admin: Admin, prefix: string, numPartitions: number, brokers: string[]): Promise<string> {
   const topic = unique(prefix);
   assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true }), true);
+  // Kafka 4.x lists a leader shortly before the partition serves (seen as
+  // NOT_LEADER / UNKNOWN_TOPIC_OR_PARTITION under load): wait until it does,
+  // as the platform's own ensureTopics does.
+  await ensureTopics(brokers, [{ topic, numPartitions }]);
   return topic;
 }
 

@@ -133,7 +133,7 @@ test('idempotent producer → eachBatch group consumer: order, auto and explicit
   const c = client('compat-flow');
   const admin = c.admin();
   await admin.connect();
-  const topic = await newTopic(admin, 'compat-flow', 6);
+  const topic = await newTopic(admin, 'compat-flow', 6, kafka.brokers);
   const groupId = unique('compat-flow-group');
   const producer = c.producer({
     idempotent: true,
@@ -258,7 +258,7 @@ test('consumer.seek after run() rewinds a partition', async (t) => {
   const c = client('compat-seek');
   const admin = c.admin();
   await admin.connect();
-  const topic = await newTopic(admin, 'compat-seek', 1);
+  const topic = await newTopic(admin, 'compat-seek', 1, kafka.brokers);
   const producer = c.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const consumer = c.consumer({ groupId: unique('compat-seek-group'), ...FAST });
@@ -287,7 +287,7 @@ test('consumer.pause/resume: a paused partition gets nothing while others flow; 
   const c = client('compat-pause');
   const admin = c.admin();
   await admin.connect();
-  const topic = await newTopic(admin, 'compat-pause', 2);
+  const topic = await newTopic(admin, 'compat-pause', 2, kafka.brokers);
   const producer = c.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const consumer = c.consumer({ groupId: unique('compat-pause-group'), ...FAST });
