@@ -37,6 +37,7 @@ export async function startFleet(opts: {
   const procs: ChildProcess[] = [];
   const pending = new Map<number, (r: WorkerReply) => void>();
   let nextId = 0;
+  let closing = false;
   const request = (p: ChildProcess, req: WorkerRequest) =>
     new Promise<WorkerReply>((resolve) => {
       const id = nextId++;
@@ -54,6 +55,14 @@ export async function startFleet(opts: {
     p.on('message', (m: { id: number; reply: WorkerReply }) => {
       pending.get(m.id)?.(m.reply);
       pending.delete(m.id);
+    });
+    // A worker that dies (out of memory, a bug) fails whatever was asked of it instead of hanging the run.
+    p.on('exit', (code, signal) => {
+      if (closing) return;
+      for (const [id, resolve] of pending) {
+        resolve({ ok: false, error: `worker exited (${signal ?? code})` });
+        pending.delete(id);
+      }
     });
     procs.push(p);
   }
@@ -92,6 +101,7 @@ export async function startFleet(opts: {
       return (await all({ op: 'back', expect, deadlineMs, quietMs })).map((r) => r.back!);
     },
     async close() {
+      closing = true;
       await Promise.allSettled(procs.map((p) => request(p, { op: 'close' })));
       await Promise.all(procs.map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : undefined)));
     },
