@@ -73,7 +73,7 @@ export async function startTidings(o: SystemOptions): Promise<SystemHandle> {
       for (const [i, g] of s.gateways.entries()) {
         if (g.proc.exitCode !== null || g.proc.signalCode !== null) continue;
         const text = await (await fetch(`${g.url}/metrics`)).text();
-        out[`gateway-${i + 1}`] = text.split('\n').filter((l) => /^tidings_gateway_(resume|slow|heartbeat)/.test(l) && !l.endsWith(' 0'));
+        out[`gateway-${i + 1}`] = text.split('\n').filter((l) => /^tidings_gateway_(resume|slow|heartbeat|delivery)/.test(l) && !l.endsWith(' 0'));
       }
       return out;
     },
