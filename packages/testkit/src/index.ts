@@ -39,3 +39,5 @@ export { waitForPersisted } from './testing/persisted.js';
 export { readTopic, topicEndOffsets } from './testing/topic.js';
 export type { TopicRecord } from './testing/topic.js';
 export { waitForWatermarks } from './testing/watermarks.js';
+export { useNamespace, useStack } from './testing/fixture.js';
+export type { NamespaceFixture, StackFixture, StackFixtureOptions } from './testing/fixture.js';

@@ -1,31 +1,25 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
-import { createNamespace, testEnv, type Namespace } from '@tidings/testkit';
+import {
+  useNamespace,
+} from '@tidings/testkit';
 import { replayPage } from './replay.js';
 
 /** Replay pages against the real mirror schema: numeric log order across digit lengths, keyset paging, time filter. */
-const env = testEnv();
-let ns: Namespace;
-let pool: pg.Pool;
+const t = useNamespace({ poolMax: 2 });
 const USER = 'replay-user';
 const BASE = Date.parse('2024-05-01T00:00:00.000Z');
 
 before(async () => {
-  ns = await createNamespace(env.brokers, env.databaseUrl);
-  pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 2 });
+  await t.ready();
   // Offsets 0..24 of partition 3: the user's are the multiples of 3 below 10 and everything from 10 on; one second apart.
   for (let o = 0; o < 25; o++) {
     const userId = o >= 10 || o % 3 === 0 ? USER : 'someone-else';
-    await pool.query(
+    await t.pool.query(
       `INSERT INTO events (id, user_id, partition, "offset", type, time, source, data) VALUES ($1, $2, 3, $3, 'notification.created', $4, 'svc', $5)`,
       [`ev-${o}`, userId, o, new Date(BASE + o * 1000), { category: 'c', title: `t${o}` }],
     );
   }
-});
-after(async () => {
-  await pool?.end();
-  await ns?.drop();
 });
 
 const mine = (from: number, to = 25) => Array.from({ length: 25 }, (_, o) => o).filter((o) => o > from && o < to && (o >= 10 || o % 3 === 0));
@@ -34,7 +28,7 @@ test('pages come in numeric log order, also across digit lengths (9 before 10)',
   const seen: number[] = [];
   let afterOffset = -1n;
   for (;;) {
-    const rows = await replayPage(pool, USER, 3, afterOffset, 25n, 4);
+    const rows = await replayPage(t.pool, USER, 3, afterOffset, 25n, 4);
     seen.push(...rows.map((r) => Number(r.offset)));
     if (rows.length < 4) break;
     afterOffset = rows.at(-1)!.offset;
@@ -43,13 +37,13 @@ test('pages come in numeric log order, also across digit lengths (9 before 10)',
 });
 
 test('the upper bound is exclusive and other users never appear', async () => {
-  const rows = await replayPage(pool, USER, 3, 5n, 12n, 100);
+  const rows = await replayPage(t.pool, USER, 3, 5n, 12n, 100);
   assert.deepEqual(rows.map((r) => Number(r.offset)), mine(5, 12));
-  assert.deepEqual(await replayPage(pool, USER, 2, -1n, 25n, 100), [], 'another partition holds nothing of the user');
+  assert.deepEqual(await replayPage(t.pool, USER, 2, -1n, 25n, 100), [], 'another partition holds nothing of the user');
 });
 
 test('rows are the envelope as JSON text, time in UTC with milliseconds', async () => {
-  const [row] = await replayPage(pool, USER, 3, 11n, 13n, 1);
+  const [row] = await replayPage(t.pool, USER, 3, 11n, 13n, 1);
   assert.deepEqual(JSON.parse(row!.json), {
     id: 'ev-12',
     type: 'notification.created',
@@ -61,6 +55,6 @@ test('rows are the envelope as JSON text, time in UTC with milliseconds', async 
 });
 
 test('since keeps events at or after a time', async () => {
-  const rows = await replayPage(pool, USER, 3, -1n, 25n, 100, new Date(BASE + 20_000));
+  const rows = await replayPage(t.pool, USER, 3, -1n, 25n, 100, new Date(BASE + 20_000));
   assert.deepEqual(rows.map((r) => Number(r.offset)), [20, 21, 22, 23, 24]);
 });

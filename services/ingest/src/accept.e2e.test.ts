@@ -1,60 +1,43 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import {
-  createNamespace,
   readTopic,
   requestJson,
-  startStack,
-  testAuthEnv,
-  testEnv,
-  tokenFor,
   topicEndOffsets,
+  useStack,
   waitForWatermarks,
-  type Namespace,
-  type Stack,
 } from '@tidings/testkit';
 
 /**
  * Good inputs through real processes: ingest → Kafka → persister → Postgres.
  * Each accepted id must end up in `events` and `inbox` exactly once.
  */
-const env = testEnv();
-let ns: Namespace;
-let stack: Stack;
-let pool: pg.Pool;
+const t = useStack({ gateways: 0, poolMax: 2 });
 let writer: string;
 let topicsWriter: string;
 
 before(async () => {
-  ns = await createNamespace(env.brokers, env.databaseUrl);
-  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 0 });
-  pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 2 });
-  writer = await tokenFor(env.authSecret, 'billing', ['notifications:write']);
-  topicsWriter = await tokenFor(env.authSecret, 'billing', ['topics:write']);
-});
-after(async () => {
-  await pool?.end();
-  await stack?.stop();
-  await ns?.drop();
+  await t.ready();
+  writer = await t.token('billing', ['notifications:write']);
+  topicsWriter = await t.token('billing', ['topics:write']);
 });
 
 const data = { category: 'test', title: 'hello' };
 const run = () => randomBytes(4).toString('hex');
-const logs = () => `\ningest:\n${stack.ingest.logs.slice(-15).join('\n')}\npersister:\n${stack.persister.logs.slice(-15).join('\n')}`;
+const logs = () => `\ningest:\n${t.stack.ingest.logs.slice(-15).join('\n')}\npersister:\n${t.stack.persister.logs.slice(-15).join('\n')}`;
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<string[]> {
-  const res = await requestJson<{ ids: string[] }>('POST', `${stack.ingest.url}${path}`, { token: writer, body, headers });
+  const res = await requestJson<{ ids: string[] }>('POST', `${t.stack.ingest.url}${path}`, { token: writer, body, headers });
   assert.equal(res.status, 202, JSON.stringify(res.body) + logs());
   return res.body.ids;
 }
 
 /** Waits until the persister has consumed everything written so far, then counts rows per id. */
 async function rowsPerId(ids: readonly string[]): Promise<{ events: Map<string, number>; inbox: Map<string, number> }> {
-  await waitForWatermarks(ns.databaseUrl, await topicEndOffsets(ns.brokers, ns.topics.events));
+  await waitForWatermarks(t.ns.databaseUrl, await topicEndOffsets(t.ns.brokers, t.ns.topics.events));
   const count = async (sql: string) =>
-    new Map((await pool.query<{ id: string; n: number }>(sql, [ids])).rows.map((r) => [r.id, r.n] as [string, number]));
+    new Map((await t.pool.query<{ id: string; n: number }>(sql, [ids])).rows.map((r) => [r.id, r.n] as [string, number]));
   return {
     events: await count('SELECT id, count(*)::int AS n FROM events WHERE id = ANY($1) GROUP BY id'),
     inbox: await count('SELECT notification_id AS id, count(*)::int AS n FROM inbox WHERE notification_id = ANY($1) GROUP BY notification_id'),
@@ -83,7 +66,7 @@ test('userId, userIds (deduplicated) and a batch are each stored once, for the r
   const ids = [single!, ...many, ...batch];
   assert.equal(new Set(ids).size, ids.length, 'ids are distinct');
   assertOnceEach(await rowsPerId(ids), ids);
-  const owners = await pool.query<{ id: string; user_id: string; title: string }>(
+  const owners = await t.pool.query<{ id: string; user_id: string; title: string }>(
     `SELECT e.id, e.user_id, i.title FROM events e JOIN inbox i ON i.notification_id = e.id WHERE e.id = ANY($1)`,
     [ids],
   );
@@ -101,8 +84,8 @@ test('a topic with 20,000 subscribers fans out to each of them once; PUT/DELETE 
   const r = run();
   const topic = `news-${r}`;
   // The bulk of the audience straight into the table; the API path for a few.
-  await pool.query(`INSERT INTO topic_subscriptions (topic, user_id) SELECT $1, 'sub-' || $2 || '-' || lpad(g::text, 5, '0') FROM generate_series(1, 20000) g`, [topic, r]);
-  const url = (userId: string) => `${stack.ingest.url}/v1/topics/${topic}/subscribers/${userId}`;
+  await t.pool.query(`INSERT INTO topic_subscriptions (topic, user_id) SELECT $1, 'sub-' || $2 || '-' || lpad(g::text, 5, '0') FROM generate_series(1, 20000) g`, [topic, r]);
+  const url = (userId: string) => `${t.stack.ingest.url}/v1/topics/${topic}/subscribers/${userId}`;
   for (const [method, userId] of [['PUT', `late-${r}`], ['PUT', `late-${r}`], ['PUT', `gone-${r}`], ['DELETE', `gone-${r}`], ['DELETE', `never-${r}`]] as const) {
     const res = await requestJson(method, url(userId), { token: topicsWriter });
     assert.equal(res.status, 204, `${method} ${userId}: ${JSON.stringify(res.body)}`);
@@ -114,7 +97,7 @@ test('a topic with 20,000 subscribers fans out to each of them once; PUT/DELETE 
   assert.equal(rows.events.size, 20001);
   assert.equal(rows.inbox.size, 20001);
   assert.ok([...rows.events.values(), ...rows.inbox.values()].every((n) => n === 1));
-  const users = await pool.query<{ n: number; late: number; gone: number }>(
+  const users = await t.pool.query<{ n: number; late: number; gone: number }>(
     `SELECT count(DISTINCT user_id)::int AS n, count(*) FILTER (WHERE user_id = $2)::int AS late, count(*) FILTER (WHERE user_id = $3)::int AS gone
      FROM events WHERE id = ANY($1)`,
     [ids, `late-${r}`, `gone-${r}`],
@@ -155,10 +138,10 @@ test('G4: an explicit id submitted twice in sequence and five times concurrently
   const concurrent = await Promise.all(Array.from({ length: 5 }, () => post('/v1/notifications', { id: conId, userId, data })));
   assert.ok(concurrent.every((ids) => ids.length === 1 && ids[0] === conId));
   // Kafka holds every submission: the persister is what makes them one.
-  const records = await readTopic(ns.brokers, ns.topics.events, (rs) => rs.filter((x) => x.key === userId).length >= 7);
+  const records = await readTopic(t.ns.brokers, t.ns.topics.events, (rs) => rs.filter((x) => x.key === userId).length >= 7);
   assert.equal(records.filter((x) => x.key === userId).length, 7);
   const rows = await rowsPerId([seqId, conId]);
   assertOnceEach(rows, [seqId, conId]);
-  const inbox = await pool.query('SELECT notification_id FROM inbox WHERE user_id = $1 ORDER BY notification_id', [userId]);
+  const inbox = await t.pool.query('SELECT notification_id FROM inbox WHERE user_id = $1 ORDER BY notification_id', [userId]);
   assert.deepEqual(inbox.rows.map((x: { notification_id: string }) => x.notification_id), [conId, seqId]);
 });

@@ -1,23 +1,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { connect, type TidingsClient } from '@tidings/client';
 import { createAtomicSender, createKafka, toMessage, type AtomicSender } from '@tidings/kafka';
 import type { EventMessage, SyncedMessage } from '@tidings/protocol';
 import {
-  createNamespace,
   openSocket,
-  requestJson,
-  startStack,
-  testAuthEnv,
-  testEnv,
   readTopic,
+  requestJson,
   tokenFor,
   topicEndOffsets,
+  useStack,
   waitForPersisted,
-  type Namespace,
-  type Stack,
 } from '@tidings/testkit';
 
 /**
@@ -25,40 +19,30 @@ import {
  * scopes and auditing of every endpoint, history by time and cursor,
  * redelivery to whichever node holds the socket, dead-letter retries.
  */
-const env = testEnv();
-let ns: Namespace;
-let stack: Stack;
-let pool: pg.Pool;
+const t = useStack({ gateways: 2, withOps: true, poolMax: 2 });
 let sender: AtomicSender;
 let opsToken: string;
 let producerToken: string;
 
 before(async () => {
-  ns = await createNamespace(env.brokers, env.databaseUrl);
-  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 2, withOps: true });
-  pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 2 });
-  // Dropping the namespace terminates connections the pool may still be closing.
-  pool.on('error', () => undefined);
-  sender = createAtomicSender({ kafka: createKafka({ brokers: env.brokers.split(','), clientId: 'ops-api-test' }), transactionalId: `${ns.topicPrefix}ops-api-test` });
-  opsToken = await tokenFor(env.authSecret, 'ops-bob', ['ops:read', 'ops:write']);
-  producerToken = await tokenFor(env.authSecret, 'billing', ['notifications:write']);
+  await t.ready();
+  sender = createAtomicSender({ kafka: createKafka({ brokers: t.env.brokers.split(','), clientId: 'ops-api-test' }), transactionalId: `${t.ns.topicPrefix}ops-api-test` });
+  opsToken = await t.token('ops-bob', ['ops:read', 'ops:write']);
+  producerToken = await t.token('billing', ['notifications:write']);
 });
 after(async () => {
   await sender?.close();
-  await pool?.end();
-  await stack?.stop();
-  await ns?.drop();
 });
 
-const ops = (path: string) => `${stack.ops!.url}${path}`;
+const ops = (path: string) => `${t.stack.ops!.url}${path}`;
 const uniqueUser = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
 const wsUrl = (http: string) => `${http.replace(/^http/, 'ws')}/v1/stream`;
 
 async function send(userId: string, n: number, time?: (i: number) => string): Promise<string[]> {
   const notifications = Array.from({ length: n }, (_, i) => ({ userId, ...(time ? { time: time(i) } : {}), data: { category: 'ops', title: `#${i}` } }));
-  const res = await requestJson<{ ids: string[] }>('POST', `${stack.ingest.url}/v1/notifications/batch`, { token: producerToken, body: { notifications } });
+  const res = await requestJson<{ ids: string[] }>('POST', `${t.stack.ingest.url}/v1/notifications/batch`, { token: producerToken, body: { notifications } });
   assert.equal(res.status, 202, JSON.stringify(res.body));
-  await waitForPersisted(ns.databaseUrl, res.body.ids);
+  await waitForPersisted(t.ns.databaseUrl, res.body.ids);
   return res.body.ids;
 }
 
@@ -68,10 +52,10 @@ async function send(userId: string, n: number, time?: (i: number) => string): Pr
  * watermark of its partition is past it.
  */
 async function waitPastRecord(needle: string, copies = 1): Promise<void> {
-  const records = await readTopic(env.brokers, ns.topics.events, (rs) => rs.filter((r) => r.value?.includes(needle)).length >= copies);
+  const records = await readTopic(t.env.brokers, t.ns.topics.events, (rs) => rs.filter((r) => r.value?.includes(needle)).length >= copies);
   const last = records.filter((r) => r.value?.includes(needle))[copies - 1]!;
   await eventually(async () => {
-    const r = await pool.query<{ next: string }>('SELECT next_offset::text AS next FROM watermarks WHERE partition = $1', [last.partition]);
+    const r = await t.pool.query<{ next: string }>('SELECT next_offset::text AS next FROM watermarks WHERE partition = $1', [last.partition]);
     return r.rows.length > 0 && BigInt(r.rows[0]!.next) > BigInt(last.offset);
   }, `the persister to pass ${needle} #${copies} at ${last.partition}@${last.offset}`);
 }
@@ -100,10 +84,10 @@ const ENDPOINTS: { method: 'GET' | 'POST'; path: string; scope: 'ops:read' | 'op
 
 test('every ops endpoint: 401 without a valid token, 403 without its scope — and the refusal is audited', async () => {
   const tokens = {
-    user: await tokenFor(env.authSecret, 'mallory'),
-    service: await tokenFor(env.authSecret, 'billing', ['notifications:write', 'topics:write']),
-    read: await tokenFor(env.authSecret, 'reader', ['ops:read']),
-    write: await tokenFor(env.authSecret, 'writer', ['ops:write']),
+    user: await t.token('mallory'),
+    service: await t.token('billing', ['notifications:write', 'topics:write']),
+    read: await t.token('reader', ['ops:read']),
+    write: await t.token('writer', ['ops:write']),
     foreign: await tokenFor('x'.repeat(40), 'ops-bob', ['ops:read', 'ops:write']),
   };
   for (const e of ENDPOINTS) {
@@ -121,7 +105,7 @@ test('every ops endpoint: 401 without a valid token, 403 without its scope — a
       assert.deepEqual([res.status, res.body.code], [403, 'TIDINGS_ERR_FORBIDDEN'], `${e.method} ${e.path} with a ${who} token`);
     }
   }
-  const refused = await pool.query<{ actor: string; action: string; ok: boolean; code: string }>(
+  const refused = await t.pool.query<{ actor: string; action: string; ok: boolean; code: string }>(
     `SELECT actor, action, ok, result->>'error' AS code FROM audit_log WHERE actor IN ('mallory', 'billing', 'reader', 'writer') ORDER BY id`,
   );
   assert.equal(refused.rows.length, ENDPOINTS.length * 3);
@@ -160,7 +144,7 @@ test('history pages a user\'s events in log order, bounded by time or cursor; ba
     const bad = await requestJson<{ code: string; issues: { path: string }[] }>('GET', ops(`/v1/ops/users/${user}/events${q}`), { token: opsToken });
     assert.deepEqual([bad.status, bad.body.code, bad.body.issues[0]?.path], [400, 'TIDINGS_ERR_VALIDATION', `/querystring/${field}`], q);
   }
-  const audited = await pool.query<{ ok: boolean; params: { userId: string } }>(`SELECT ok, params FROM audit_log WHERE actor = 'ops-bob' AND action = 'history' ORDER BY id`);
+  const audited = await t.pool.query<{ ok: boolean; params: { userId: string } }>(`SELECT ok, params FROM audit_log WHERE actor = 'ops-bob' AND action = 'history' ORDER BY id`);
   assert.ok(audited.rows.length >= 7);
   assert.ok(audited.rows.every((r) => r.params.userId === user));
   assert.deepEqual(audited.rows.slice(-3).map((r) => r.ok), [false, false, false]);
@@ -168,9 +152,9 @@ test('history pages a user\'s events in log order, bounded by time or cursor; ba
 
 test('redeliver reaches the live socket on whichever node holds it, flagged, and the SDK shows nothing twice', async () => {
   const user = uniqueUser('redeliver');
-  const userToken = await tokenFor(env.authSecret, user);
+  const userToken = await t.token(user);
   // Both the raw socket and the SDK are on node 2; node 1 holds nothing of this user.
-  const node2 = stack.gateways[1]!.url;
+  const node2 = t.stack.gateways[1]!.url;
   const raw = await openSocket(wsUrl(node2));
   raw.send({ type: 'hello', token: userToken });
   await raw.waitFor<SyncedMessage>((m) => m.type === 'synced');
@@ -212,7 +196,7 @@ test('redeliver reaches the live socket on whichever node holds it, flagged, and
     const bad = await requestJson<{ code: string }>('POST', ops('/v1/ops/redeliver'), { token: opsToken, body });
     assert.deepEqual([bad.status, bad.body.code], [400, 'TIDINGS_ERR_VALIDATION'], JSON.stringify(body));
   }
-  const audited = await pool.query<{ ok: boolean; result: { requestId?: string } }>(`SELECT ok, result FROM audit_log WHERE action = 'redeliver' AND actor = 'ops-bob' ORDER BY id`);
+  const audited = await t.pool.query<{ ok: boolean; result: { requestId?: string } }>(`SELECT ok, result FROM audit_log WHERE action = 'redeliver' AND actor = 'ops-bob' ORDER BY id`);
   assert.deepEqual(audited.rows.slice(0, 2).map((r) => r.ok), [true, true]);
   assert.match(audited.rows[0]!.result.requestId ?? '', /^[0-9a-f-]{36}$/);
 });
@@ -226,7 +210,7 @@ test('a dead letter fixed and retried is persisted once, however often it is ret
   const misKeyed = { ...fixed, id: misKeyedId };
   await sender.send([
     {
-      topic: ns.topics.events,
+      topic: t.ns.topics.events,
       messages: [
         { key: user, value: JSON.stringify(broken) },
         { ...toMessage(misKeyed), key: 'someone-else' },
@@ -243,9 +227,9 @@ test('a dead letter fixed and retried is persisted once, however often it is ret
   const diagnostics = async () =>
     JSON.stringify({
       list: list.body,
-      events: (await pool.query('SELECT id, user_id, partition, "offset"::text FROM events WHERE id = $1', [misKeyedId])).rows,
-      watermarks: (await pool.query('SELECT partition, next_offset::text FROM watermarks ORDER BY 1')).rows,
-      ends: await topicEndOffsets(env.brokers, ns.topics.events),
+      events: (await t.pool.query('SELECT id, user_id, partition, "offset"::text FROM events WHERE id = $1', [misKeyedId])).rows,
+      watermarks: (await t.pool.query('SELECT partition, next_offset::text FROM watermarks ORDER BY 1')).rows,
+      ends: await topicEndOffsets(t.env.brokers, t.ns.topics.events),
     });
   const found = (pred: (value: string) => boolean) => list.body.letters.filter((l) => pred(l.value));
   if (![eventId, misKeyedId, '{"truncated'].every((needle) => found((v) => v.includes(needle)).length === 1)) assert.fail(await diagnostics());
@@ -278,8 +262,8 @@ test('a dead letter fixed and retried is persisted once, however often it is ret
     // The original poison record, then one copy per retry.
     await waitPastRecord(eventId, 1 + attempt);
   }
-  const stored = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM events WHERE id = $1', [eventId]);
-  const inbox = await pool.query<{ title: string }>('SELECT title FROM inbox WHERE notification_id = $1', [eventId]);
+  const stored = await t.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM events WHERE id = $1', [eventId]);
+  const inbox = await t.pool.query<{ title: string }>('SELECT title FROM inbox WHERE notification_id = $1', [eventId]);
   assert.equal(stored.rows[0]!.n, '1', 'stored once');
   assert.deepEqual(inbox.rows, [{ title: 'fixed by ops' }]);
 
@@ -288,16 +272,16 @@ test('a dead letter fixed and retried is persisted once, however often it is ret
   assert.equal(all.status, 202, JSON.stringify(all.body));
   assert.equal(all.body.retried, 1);
   assert.ok(all.body.skipped.some((s) => s.id === garbage.id));
-  await waitForPersisted(ns.databaseUrl, [misKeyedId]);
-  const row = await pool.query<{ user_id: string; partition: number }>('SELECT user_id, partition FROM events WHERE id = $1', [misKeyedId]);
-  const userPartition = await pool.query<{ partition: number }>('SELECT partition FROM events WHERE user_id = $1 AND id = $2', [user, eventId]);
+  await waitForPersisted(t.ns.databaseUrl, [misKeyedId]);
+  const row = await t.pool.query<{ user_id: string; partition: number }>('SELECT user_id, partition FROM events WHERE id = $1', [misKeyedId]);
+  const userPartition = await t.pool.query<{ partition: number }>('SELECT partition FROM events WHERE user_id = $1 AND id = $2', [user, eventId]);
   assert.deepEqual(row.rows, [{ user_id: user, partition: userPartition.rows[0]!.partition }], "re-keyed: in the user's own partition");
   const pending = await requestJson<Letters>('GET', ops('/v1/ops/dlq?pending=true'), { token: opsToken });
   assert.deepEqual(pending.body.letters.filter((l) => [brokenLetter.id, misKeyedLetter.id, garbage.id].includes(l.id)).map((l) => l.id), [garbage.id]);
 
   const missing = await requestJson<{ code: string }>('POST', ops('/v1/ops/dlq/999999/retry'), { token: opsToken });
   assert.deepEqual([missing.status, missing.body.code], [404, 'TIDINGS_ERR_NOT_FOUND']);
-  const audited = await pool.query<{ action: string; ok: boolean }>(`SELECT action, ok FROM audit_log WHERE action LIKE 'dlq.retry%' AND actor = 'ops-bob' ORDER BY id`);
+  const audited = await t.pool.query<{ action: string; ok: boolean }>(`SELECT action, ok FROM audit_log WHERE action LIKE 'dlq.retry%' AND actor = 'ops-bob' ORDER BY id`);
   assert.deepEqual(
     audited.rows.map((r) => `${r.action}:${r.ok}`),
     ['dlq.retry:false', 'dlq.retry:false', 'dlq.retry:true', 'dlq.retry:true', 'dlq.retry-all:true', 'dlq.retry:false'],
@@ -306,7 +290,7 @@ test('a dead letter fixed and retried is persisted once, however often it is ret
 
 test('lag reports log end, persister committed and watermark per partition; the audit log lists every action newest first', async () => {
   type Lag = { partitions: { partition: number; logEnd: string; persisterCommitted: string | null; watermark: string | null; persisterLag: string }[] };
-  const ends = await topicEndOffsets(env.brokers, ns.topics.events);
+  const ends = await topicEndOffsets(t.env.brokers, t.ns.topics.events);
   // Nothing is being written now: the lag must drain to zero, with the log end Kafka reports.
   let lag: Lag | undefined;
   await eventually(async () => {

@@ -4,16 +4,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { createAtomicSender, createKafka, type AtomicSender } from '@tidings/kafka';
 import {
-  createNamespace,
   requestJson,
-  startStack,
-  testAuthEnv,
-  testEnv,
-  tokenFor,
   topicEndOffsets,
+  useStack,
   waitForWatermarks,
-  type Namespace,
-  type Stack,
 } from '@tidings/testkit';
 import type { RebuildStatus } from './rebuild/job.js';
 import { inboxChecksum, inboxGaps, inboxVsFold, startLoad } from './testing/load.js';
@@ -24,34 +18,24 @@ import { inboxChecksum, inboxGaps, inboxVsFold, startLoad } from './testing/load
  * copy of the log is gone. "Identical" is a checksum over every inbox row
  * and column, plus a pure-JS fold of the mirror as an independent reference.
  */
-const env = testEnv();
-let ns: Namespace;
-let stack: Stack;
-let pool: pg.Pool;
+// Small chunks so even a test-sized log takes several chunks per partition; a short lock timeout for the lock test.
+const t = useStack({ gateways: 1, withOps: true, extraEnv: { ops: { OPS_REBUILD_CHUNK: '500', OPS_REBUILD_LOCK_TIMEOUT_MS: '8000' } }, poolMax: 3 });
 let sender: AtomicSender;
 let opsToken: string;
 let producerToken: string;
 const users = Array.from({ length: 96 }, (_, i) => `rb-user-${i}`);
 
 before(async () => {
-  ns = await createNamespace(env.brokers, env.databaseUrl);
-  // Small chunks so even a test-sized log takes several chunks per partition; a short lock timeout for the lock test.
-  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 1, withOps: true, extraEnv: { ops: { OPS_REBUILD_CHUNK: '500', OPS_REBUILD_LOCK_TIMEOUT_MS: '8000' } } });
-  pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 3 });
-  // Dropping the namespace terminates connections the pool may still be closing.
-  pool.on('error', () => undefined);
-  sender = createAtomicSender({ kafka: createKafka({ brokers: env.brokers.split(','), clientId: 'ops-rebuild-test' }), transactionalId: `${ns.topicPrefix}ops-rebuild-test` });
-  opsToken = await tokenFor(env.authSecret, 'ops-alice', ['ops:read', 'ops:write']);
-  producerToken = await tokenFor(env.authSecret, 'rebuild-test', ['notifications:write']);
+  await t.ready();
+  sender = createAtomicSender({ kafka: createKafka({ brokers: t.env.brokers.split(','), clientId: 'ops-rebuild-test' }), transactionalId: `${t.ns.topicPrefix}ops-rebuild-test` });
+  opsToken = await t.token('ops-alice', ['ops:read', 'ops:write']);
+  producerToken = await t.token('rebuild-test', ['notifications:write']);
 });
 after(async () => {
   await sender?.close();
-  await pool?.end();
-  await stack?.stop();
-  await ns?.drop();
 });
 
-const ops = () => stack.ops!.url;
+const ops = () => t.stack.ops!.url;
 
 async function startRebuild(source: 'mirror' | 'kafka'): Promise<RebuildStatus> {
   const res = await requestJson<RebuildStatus>('POST', `${ops()}/v1/ops/rebuild`, { token: opsToken, body: { source } });
@@ -68,7 +52,7 @@ async function waitForRebuild(id: string, timeoutMs = 100000): Promise<RebuildSt
     assert.equal(res.status, 200, JSON.stringify(res.body));
     if (res.body.finishedAt !== null) return res.body;
     if (Date.now() > deadline) {
-      throw new Error(`rebuild ${id} still ${res.body.state}/${res.body.phase} after ${timeoutMs} ms: ${JSON.stringify(res.body)}\n${stack.ops!.logs.slice(-15).join('\n')}`);
+      throw new Error(`rebuild ${id} still ${res.body.state}/${res.body.phase} after ${timeoutMs} ms: ${JSON.stringify(res.body)}\n${t.stack.ops!.logs.slice(-15).join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -86,46 +70,46 @@ async function rebuild(source: 'mirror' | 'kafka'): Promise<RebuildStatus> {
  * late — seen once under heavy load — starts another round).
  */
 async function settle(): Promise<void> {
-  for (let ends = await topicEndOffsets(env.brokers, ns.topics.events); ; ) {
-    await waitForWatermarks(ns.databaseUrl, ends, 90000);
-    const again = await topicEndOffsets(env.brokers, ns.topics.events);
+  for (let ends = await topicEndOffsets(t.env.brokers, t.ns.topics.events); ; ) {
+    await waitForWatermarks(t.ns.databaseUrl, ends, 90000);
+    const again = await topicEndOffsets(t.env.brokers, t.ns.topics.events);
     if (JSON.stringify(again) === JSON.stringify(ends)) return;
     ends = again;
   }
 }
 
 async function tablesNamed(pattern: string): Promise<string[]> {
-  const r = await pool.query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relkind = 'r' AND relname ~ $1`, [pattern]);
+  const r = await t.pool.query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relkind = 'r' AND relname ~ $1`, [pattern]);
   return r.rows.map((x) => x.relname);
 }
 
 async function inboxIndexes(): Promise<string[]> {
-  const r = await pool.query<{ name: string }>(`SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid = 'inbox'::regclass ORDER BY 1`);
+  const r = await t.pool.query<{ name: string }>(`SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid = 'inbox'::regclass ORDER BY 1`);
   return r.rows.map((x) => x.name);
 }
 
 async function assertConsistent(what: string): Promise<{ rows: number; md5: string }> {
-  const gaps = await inboxGaps(pool);
+  const gaps = await inboxGaps(t.pool);
   assert.deepEqual(gaps, { missing: [], extra: [] }, `${what}: every created event has exactly one inbox row`);
-  const fold = await inboxVsFold(pool);
+  const fold = await inboxVsFold(t.pool);
   assert.deepEqual(fold.diffs, [], `${what}: inbox equals the pure-JS fold of the mirror`);
   assert.equal(fold.tableRows, fold.foldRows);
-  return inboxChecksum(pool);
+  return inboxChecksum(t.pool);
 }
 
 test('a rebuild from the mirror under live load swaps in a projection identical to the live one, losing and doubling nothing', async () => {
   // A log worth rebuilding before it starts.
-  const warm = startLoad({ ingestUrl: stack.ingest.url, token: producerToken, sender, topic: ns.topics.events, users, perTick: 200, pauseMs: 20 });
+  const warm = startLoad({ ingestUrl: t.stack.ingest.url, token: producerToken, sender, topic: t.ns.topics.events, users, perTick: 200, pauseMs: 20 });
   while (warm.ticks() < 25) await new Promise((r) => setTimeout(r, 50));
   const warmStats = await warm.stop();
   await settle();
   const liveBefore = await assertConsistent('the live projection before any rebuild');
   assert.ok(liveBefore.rows > 0);
   const indexesBefore = await inboxIndexes();
-  const oidBefore = (await pool.query<{ oid: number }>(`SELECT 'inbox'::regclass::oid AS oid`)).rows[0]!.oid;
+  const oidBefore = (await t.pool.query<{ oid: number }>(`SELECT 'inbox'::regclass::oid AS oid`)).rows[0]!.oid;
 
   // Live traffic throughout the rebuild, the swap, and after it.
-  const load = startLoad({ ingestUrl: stack.ingest.url, token: producerToken, sender, topic: ns.topics.events, users, perTick: 25, pauseMs: 100 });
+  const load = startLoad({ ingestUrl: t.stack.ingest.url, token: producerToken, sender, topic: t.ns.topics.events, users, perTick: 25, pauseMs: 100 });
   let status: RebuildStatus;
   try {
     const started = await startRebuild('mirror');
@@ -144,7 +128,7 @@ test('a rebuild from the mirror under live load swaps in a projection identical 
   for (const p of status.partitions) assert.equal(p.done, p.target, `partition ${p.partition} complete`);
 
   await settle();
-  const oidAfter = (await pool.query<{ oid: number }>(`SELECT 'inbox'::regclass::oid AS oid`)).rows[0]!.oid;
+  const oidAfter = (await t.pool.query<{ oid: number }>(`SELECT 'inbox'::regclass::oid AS oid`)).rows[0]!.oid;
   assert.notEqual(oidAfter, oidBefore, 'a new table is live');
   assert.deepEqual(await inboxIndexes(), indexesBefore, 'index names are stable across the swap');
   assert.deepEqual(await tablesNamed('^inbox_(rebuild|old)_'), [], 'no scratch or old table left');
@@ -152,11 +136,11 @@ test('a rebuild from the mirror under live load swaps in a projection identical 
 
   // The reference: the same log rebuilt again with nothing moving.
   await rebuild('mirror');
-  assert.deepEqual(await inboxChecksum(pool), live, 'an independent rebuild of the settled log gives the same rows');
+  assert.deepEqual(await inboxChecksum(t.pool), live, 'an independent rebuild of the settled log gives the same rows');
 
   // Readers see the new table: the gateway's inbox API answers from it.
-  const userToken = await tokenFor(env.authSecret, users[0]!);
-  const page = await requestJson<{ items: unknown[] }>('GET', `${stack.gateways[0]!.url}/v1/me/notifications?limit=5`, { token: userToken });
+  const userToken = await t.token(users[0]!);
+  const page = await requestJson<{ items: unknown[] }>('GET', `${t.stack.gateways[0]!.url}/v1/me/notifications?limit=5`, { token: userToken });
   assert.equal(page.status, 200, JSON.stringify(page.body));
   assert.ok(page.body.items.length > 0);
 });
@@ -164,24 +148,24 @@ test('a rebuild from the mirror under live load swaps in a projection identical 
 test('a rebuild from Kafka gives the same projection, skipping repeats and dead letters the mirror does not hold', async () => {
   await settle();
   const before = await assertConsistent('before the Kafka rebuild');
-  const dead = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM dead_letters');
+  const dead = await t.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM dead_letters');
   assert.ok(Number(dead.rows[0]!.n) > 0, 'the log holds poison records');
   const s = await rebuild('kafka');
   assert.equal(s.source, 'kafka');
   assert.ok(s.phases.load!.events > 0);
-  assert.deepEqual(await inboxChecksum(pool), before);
+  assert.deepEqual(await inboxChecksum(t.pool), before);
 });
 
 test("after Kafka's copy of the log is deleted, a Kafka rebuild refuses and a mirror rebuild gives the same result", async () => {
   await settle();
-  const before = await inboxChecksum(pool);
-  const ends = await topicEndOffsets(env.brokers, ns.topics.events);
-  const admin = new Kafka({ clientId: 'ops-rebuild-test-admin', brokers: env.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const before = await inboxChecksum(t.pool);
+  const ends = await topicEndOffsets(t.env.brokers, t.ns.topics.events);
+  const admin = new Kafka({ clientId: 'ops-rebuild-test-admin', brokers: t.env.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     // kafkajs finds partition leaders from cached metadata only.
-    await admin.fetchTopicMetadata({ topics: [ns.topics.events] });
-    await admin.deleteTopicRecords({ topic: ns.topics.events, partitions: Object.entries(ends).map(([partition, offset]) => ({ partition: Number(partition), offset })) });
+    await admin.fetchTopicMetadata({ topics: [t.ns.topics.events] });
+    await admin.deleteTopicRecords({ topic: t.ns.topics.events, partitions: Object.entries(ends).map(([partition, offset]) => ({ partition: Number(partition), offset })) });
   } finally {
     await admin.disconnect();
   }
@@ -189,14 +173,14 @@ test("after Kafka's copy of the log is deleted, a Kafka rebuild refuses and a mi
   const refused = await waitForRebuild((await startRebuild('kafka')).id);
   assert.equal(refused.state, 'failed');
   assert.equal(refused.error?.code, 'TIDINGS_ERR_REBUILD_KAFKA_TRUNCATED', refused.error?.message);
-  assert.deepEqual(await inboxChecksum(pool), before, 'a failed rebuild leaves the live table alone');
+  assert.deepEqual(await inboxChecksum(t.pool), before, 'a failed rebuild leaves the live table alone');
   assert.deepEqual(await tablesNamed('^inbox_(rebuild|old)_'), [], 'and drops its scratch table');
 
   await rebuild('mirror');
-  assert.deepEqual(await inboxChecksum(pool), before);
+  assert.deepEqual(await inboxChecksum(t.pool), before);
 
   // The audit log has the request and the outcome of each rebuild.
-  const audit = await pool.query<{ action: string; ok: boolean; actor: string }>(
+  const audit = await t.pool.query<{ action: string; ok: boolean; actor: string }>(
     `SELECT action, ok, actor FROM audit_log WHERE action IN ('rebuild', 'rebuild.finished') ORDER BY id`,
   );
   assert.ok(audit.rows.every((r) => r.actor === 'ops-alice'));
@@ -208,7 +192,7 @@ test("after Kafka's copy of the log is deleted, a Kafka rebuild refuses and a mi
 
 /** Holds a lock on the live inbox that the swap's EXCLUSIVE lock must wait for (as a long reader-writer would). */
 async function holdInboxLock(): Promise<{ release(): Promise<void> }> {
-  const c = new pg.Client({ connectionString: ns.databaseUrl });
+  const c = new pg.Client({ connectionString: t.ns.databaseUrl });
   await c.connect();
   await c.query('BEGIN');
   await c.query('LOCK TABLE inbox IN SHARE MODE');
@@ -248,8 +232,8 @@ test('a second rebuild while one runs is refused with 409; the first completes o
 
 test('a swap that cannot get the lock in time fails cleanly: the live table stays, no scratch table is left', async () => {
   await settle();
-  const before = await inboxChecksum(pool);
-  const oidBefore = (await pool.query<{ oid: number }>(`SELECT 'inbox'::regclass::oid AS oid`)).rows[0]!.oid;
+  const before = await inboxChecksum(t.pool);
+  const oidBefore = (await t.pool.query<{ oid: number }>(`SELECT 'inbox'::regclass::oid AS oid`)).rows[0]!.oid;
   const lock = await holdInboxLock();
   let s: RebuildStatus;
   try {
@@ -259,8 +243,8 @@ test('a swap that cannot get the lock in time fails cleanly: the live table stay
   }
   assert.equal(s.state, 'failed');
   assert.equal(s.error?.code, 'TIDINGS_ERR_REBUILD_LOCK_TIMEOUT');
-  assert.equal((await pool.query<{ oid: number }>(`SELECT 'inbox'::regclass::oid AS oid`)).rows[0]!.oid, oidBefore);
-  assert.deepEqual(await inboxChecksum(pool), before);
+  assert.equal((await t.pool.query<{ oid: number }>(`SELECT 'inbox'::regclass::oid AS oid`)).rows[0]!.oid, oidBefore);
+  assert.deepEqual(await inboxChecksum(t.pool), before);
   assert.deepEqual(await tablesNamed('^inbox_(rebuild|old)_'), []);
 });
 

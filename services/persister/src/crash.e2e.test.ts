@@ -1,17 +1,10 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import {
-  createNamespace,
-  startStack,
-  testAuthEnv,
-  testEnv,
-  tokenFor,
   topicEndOffsets,
+  useStack,
   waitForWatermarks,
-  type Namespace,
-  type Stack,
 } from '@tidings/testkit';
 import { produce, type Sent } from './testing/load.js';
 
@@ -20,29 +13,19 @@ import { produce, type Sent } from './testing/load.js';
  * half-done) while producers keep writing, and comes back: every accepted id
  * is in `events` and `inbox` exactly once and the watermarks reach the log end.
  */
-const env = testEnv();
-let ns: Namespace;
-let stack: Stack;
-let pool: pg.Pool;
+// The minimum session timeout, so the dead member's partitions move on sooner.
+const t = useStack({ gateways: 0, extraEnv: { persister: { PERSISTER_SESSION_TIMEOUT_MS: '6000' } }, poolMax: 2 });
 let writer: string;
 
 before(async () => {
-  ns = await createNamespace(env.brokers, env.databaseUrl);
-  // The minimum session timeout, so the dead member's partitions move on sooner.
-  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 0, extraEnv: { persister: { PERSISTER_SESSION_TIMEOUT_MS: '6000' } } });
-  pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 2 });
-  writer = await tokenFor(env.authSecret, 'loadgen', ['notifications:write']);
-});
-after(async () => {
-  await pool?.end();
-  await stack?.stop();
-  await ns?.drop();
+  await t.ready();
+  writer = await t.token('loadgen', ['notifications:write']);
 });
 
-const logs = () => `\npersister:\n${stack.persister.logs.slice(-20).join('\n')}`;
+const logs = () => `\npersister:\n${t.stack.persister.logs.slice(-20).join('\n')}`;
 
 async function countStored(prefix: string): Promise<number> {
-  const r = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE user_id LIKE $1', [`${prefix}%`]);
+  const r = await t.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE user_id LIKE $1', [`${prefix}%`]);
   return r.rows[0]!.n;
 }
 
@@ -58,11 +41,11 @@ async function waitForCount(prefix: string, atLeast: number, timeoutMs = 30000):
 
 /** Every accepted id exactly once in events and inbox; watermarks exactly at the log end. */
 async function assertComplete(prefix: string, sent: Sent): Promise<void> {
-  const ends = await topicEndOffsets(ns.brokers, ns.topics.events);
-  await waitForWatermarks(ns.databaseUrl, ends, 90000).catch((e: Error) => assert.fail(e.message + logs()));
+  const ends = await topicEndOffsets(t.ns.brokers, t.ns.topics.events);
+  await waitForWatermarks(t.ns.databaseUrl, ends, 90000).catch((e: Error) => assert.fail(e.message + logs()));
   const accepted = [...sent.values()].flat();
-  const events = await pool.query<{ id: string; n: number }>('SELECT id, count(*)::int AS n FROM events WHERE user_id LIKE $1 GROUP BY id', [`${prefix}%`]);
-  const inbox = await pool.query<{ n: number; distinct: number }>(
+  const events = await t.pool.query<{ id: string; n: number }>('SELECT id, count(*)::int AS n FROM events WHERE user_id LIKE $1 GROUP BY id', [`${prefix}%`]);
+  const inbox = await t.pool.query<{ n: number; distinct: number }>(
     'SELECT count(*)::int AS n, count(DISTINCT notification_id)::int AS distinct FROM inbox WHERE user_id LIKE $1',
     [`${prefix}%`],
   );
@@ -71,7 +54,7 @@ async function assertComplete(prefix: string, sent: Sent): Promise<void> {
   const stored = new Set(events.rows.map((r) => r.id));
   assert.ok(accepted.every((id) => stored.has(id)), 'no accepted id missing');
   assert.deepEqual(inbox.rows[0], { n: accepted.length, distinct: accepted.length });
-  const wm = await pool.query<{ partition: number; next_offset: string }>('SELECT partition, next_offset::text FROM watermarks');
+  const wm = await t.pool.query<{ partition: number; next_offset: string }>('SELECT partition, next_offset::text FROM watermarks');
   const at = Object.fromEntries(wm.rows.map((r) => [r.partition, r.next_offset]));
   for (const [p, end] of Object.entries(ends)) if (end !== '0') assert.equal(at[p], end, `watermark of partition ${p}`);
 }
@@ -84,7 +67,7 @@ test('SIGKILL mid-stream, then restart: nothing lost, nothing doubled, watermark
   // 2 producers × 40 batches × 50 = 4000 events; the kill lands once ~600 are stored.
   const loops = Array.from({ length: 2 }, (_, p) =>
     produce({
-      ingestUrl: stack.ingest.url,
+      ingestUrl: t.stack.ingest.url,
       token: writer,
       users: Array.from({ length: 8 }, (_, u) => `${prefix}${p}-${u}`),
       batches: 40,
@@ -94,7 +77,7 @@ test('SIGKILL mid-stream, then restart: nothing lost, nothing doubled, watermark
         if (p === 0 && done === 10) {
           killed = (async () => {
             storedAtKill = await waitForCount(prefix, 600);
-            await stack.persister.kill();
+            await t.stack.persister.kill();
           })();
           await killed;
         }
@@ -108,7 +91,7 @@ test('SIGKILL mid-stream, then restart: nothing lost, nothing doubled, watermark
   // Everything after the kill was accepted while no persister ran.
   const stalled = await countStored(prefix);
   assert.ok(stalled < total, `${stalled} of ${total} stored with the persister dead`);
-  await stack.restartPersister();
+  await t.stack.restartPersister();
   await assertComplete(prefix, sent);
 });
 
@@ -117,18 +100,18 @@ test('SIGTERM finishes the batch in flight, commits and leaves the group: exit 0
   const sent: Sent = new Map();
   let stopped: Promise<number | null> | undefined;
   const total = await produce({
-    ingestUrl: stack.ingest.url,
+    ingestUrl: t.stack.ingest.url,
     token: writer,
     users: Array.from({ length: 6 }, (_, u) => `${prefix}${u}`),
     batches: 20,
     size: 50,
     sent,
     onBatch: async (done) => {
-      if (done === 8) stopped = stack.persister.stop();
+      if (done === 8) stopped = t.stack.persister.stop();
     },
   });
   assert.equal(await stopped, 0, `persister exit code${logs()}`);
-  await stack.restartPersister();
+  await t.stack.restartPersister();
   assert.equal(total, 1000);
   await assertComplete(prefix, sent);
 });

@@ -1,44 +1,27 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createKafka, partitionFor, EVENTS_PARTITIONS } from '@tidings/kafka';
 import {
-  createNamespace,
   readTopic,
   requestJson,
-  startStack,
-  testAuthEnv,
-  testEnv,
-  tokenFor,
   topicEndOffsets,
+  useStack,
   waitForPersisted,
   waitForWatermarks,
-  type Namespace,
-  type Stack,
 } from '@tidings/testkit';
 import { produce, type Sent } from './testing/load.js';
 
 /** The persister as a process: completeness, per-user order, and poison records. */
-const env = testEnv();
-let ns: Namespace;
-let stack: Stack;
-let pool: pg.Pool;
+const t = useStack({ gateways: 0, poolMax: 2 });
 let writer: string;
 
 before(async () => {
-  ns = await createNamespace(env.brokers, env.databaseUrl);
-  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 0 });
-  pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 2 });
-  writer = await tokenFor(env.authSecret, 'loadgen', ['notifications:write']);
-});
-after(async () => {
-  await pool?.end();
-  await stack?.stop();
-  await ns?.drop();
+  await t.ready();
+  writer = await t.token('loadgen', ['notifications:write']);
 });
 
-const logs = () => `\npersister:\n${stack.persister.logs.slice(-20).join('\n')}`;
+const logs = () => `\npersister:\n${t.stack.persister.logs.slice(-20).join('\n')}`;
 
 test('every accepted event is in Postgres once, each user in one partition, in the order it was accepted', async () => {
   const r = randomBytes(3).toString('hex');
@@ -46,14 +29,14 @@ test('every accepted event is in Postgres once, each user in one partition, in t
   // 4 concurrent producers, each owning 5 users: 4 × 25 batches × 40 = 4000 events.
   const counts = await Promise.all(
     Array.from({ length: 4 }, (_, p) =>
-      produce({ ingestUrl: stack.ingest.url, token: writer, users: Array.from({ length: 5 }, (_, u) => `ord-${r}-${p}-${u}`), batches: 25, size: 40, sent }),
+      produce({ ingestUrl: t.stack.ingest.url, token: writer, users: Array.from({ length: 5 }, (_, u) => `ord-${r}-${p}-${u}`), batches: 25, size: 40, sent }),
     ),
   );
   const total = counts.reduce((a, b) => a + b, 0);
   assert.equal(total, 4000);
-  await waitForWatermarks(ns.databaseUrl, await topicEndOffsets(ns.brokers, ns.topics.events)).catch((e: Error) => assert.fail(e.message + logs()));
+  await waitForWatermarks(t.ns.databaseUrl, await topicEndOffsets(t.ns.brokers, t.ns.topics.events)).catch((e: Error) => assert.fail(e.message + logs()));
 
-  const rows = await pool.query<{ id: string; user_id: string; partition: number }>(
+  const rows = await t.pool.query<{ id: string; user_id: string; partition: number }>(
     `SELECT id, user_id, partition FROM events WHERE user_id LIKE $1 ORDER BY partition, "offset"`,
     [`ord-${r}-%`],
   );
@@ -66,7 +49,7 @@ test('every accepted event is in Postgres once, each user in one partition, in t
   }
   assert.equal(stored.size, 20);
   for (const [userId, ids] of sent) assert.deepEqual(stored.get(userId), ids, `order of ${userId}`);
-  const inbox = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM inbox WHERE user_id LIKE $1', [`ord-${r}-%`]);
+  const inbox = await t.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM inbox WHERE user_id LIKE $1', [`ord-${r}-%`]);
   assert.equal(inbox.rows[0]!.n, total);
 });
 
@@ -84,20 +67,20 @@ test('poison records written straight to Kafka land in dead_letters and the DLQ 
     { value: envelope({ data: { category: 'c', title: 'nul \u0000 inside' } }), reason: /\/data\/title/ },
     { value: envelope({ time: '0000-01-01T00:00:00Z' }), reason: /\/time/ },
   ];
-  const kafka = createKafka({ brokers: ns.brokers.split(','), clientId: 'rogue-producer' });
+  const kafka = createKafka({ brokers: t.ns.brokers.split(','), clientId: 'rogue-producer' });
   const producer = kafka.producer();
   await producer.connect();
   try {
-    await producer.send({ topic: ns.topics.events, acks: -1, messages: poison.map((p) => ({ key: userId, value: p.value })) });
+    await producer.send({ topic: t.ns.topics.events, acks: -1, messages: poison.map((p) => ({ key: userId, value: p.value })) });
   } finally {
     await producer.disconnect();
   }
   // A good notification for the same user, hence the same partition and a later offset.
-  const res = await requestJson<{ ids: string[] }>('POST', `${stack.ingest.url}/v1/notifications`, { token: writer, body: { userId, data: { category: 'c', title: 'after the poison' } } });
+  const res = await requestJson<{ ids: string[] }>('POST', `${t.stack.ingest.url}/v1/notifications`, { token: writer, body: { userId, data: { category: 'c', title: 'after the poison' } } });
   assert.equal(res.status, 202);
-  await waitForPersisted(ns.databaseUrl, res.body.ids).catch((e: Error) => assert.fail(e.message + logs()));
+  await waitForPersisted(t.ns.databaseUrl, res.body.ids).catch((e: Error) => assert.fail(e.message + logs()));
 
-  const dead = await pool.query<{ partition: number; offset: string; key: string; value: string | null; reason: string }>(
+  const dead = await t.pool.query<{ partition: number; offset: string; key: string; value: string | null; reason: string }>(
     `SELECT partition, "offset"::text AS offset, key, value, reason FROM dead_letters WHERE key = $1 ORDER BY dead_letters."offset"`,
     [userId],
   );
@@ -107,18 +90,18 @@ test('poison records written straight to Kafka land in dead_letters and the DLQ 
     assert.equal(row.value, poison[i]!.value);
     assert.match(row.reason, poison[i]!.reason);
   });
-  const good = await pool.query<{ offset: string }>('SELECT "offset"::text AS offset FROM events WHERE id = $1', [res.body.ids[0]]);
+  const good = await t.pool.query<{ offset: string }>('SELECT "offset"::text AS offset FROM events WHERE id = $1', [res.body.ids[0]]);
   assert.ok(BigInt(good.rows[0]!.offset) > BigInt(dead.rows.at(-1)!.offset), 'the good record came after the poison');
-  const stored = await pool.query('SELECT id FROM events WHERE user_id = $1 OR source = $2', [userId, 'rogue']);
+  const stored = await t.pool.query('SELECT id FROM events WHERE user_id = $1 OR source = $2', [userId, 'rogue']);
   assert.equal(stored.rows.length, 1, 'only the good record is in the event log');
 
-  const dlq = await readTopic(ns.brokers, ns.topics.dlq, (rs) => rs.filter((x) => x.key === userId).length >= poison.length);
+  const dlq = await readTopic(t.ns.brokers, t.ns.topics.dlq, (rs) => rs.filter((x) => x.key === userId).length >= poison.length);
   const mine = dlq.filter((x) => x.key === userId);
   assert.equal(mine.length, poison.length);
   mine.forEach((rec, i) => {
     assert.equal(rec.value, poison[i]!.value);
     assert.match(rec.headers['tidings-reason'] ?? '', poison[i]!.reason);
-    assert.equal(rec.headers['tidings-source-topic'], ns.topics.events);
+    assert.equal(rec.headers['tidings-source-topic'], t.ns.topics.events);
     assert.equal(rec.headers['tidings-source-partition'], String(dead.rows[i]!.partition));
     assert.equal(rec.headers['tidings-source-offset'], dead.rows[i]!.offset);
   });

@@ -1,9 +1,10 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { CreatedEvent, Envelope, StateEvent } from '@tidings/protocol';
-import { createNamespace, testEnv, type Namespace } from '@tidings/testkit';
+import {
+  useNamespace,
+} from '@tidings/testkit';
 import type { DeadRecord, GoodRecord } from './records.js';
 import { persistBatch } from './store.js';
 
@@ -12,22 +13,9 @@ import { persistBatch } from './store.js';
  * transaction. Each test gets a partition of its own so offsets and
  * watermarks never interfere.
  */
-const env = testEnv();
-let ns: Namespace;
-let pool: pg.Pool;
+const t = useNamespace({ poolMax: 3 });
 let nextPartition = 0;
 
-before(async () => {
-  ns = await createNamespace(env.brokers, env.databaseUrl);
-  pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 3 });
-  // Dropping the namespace terminates any connection still open; that is the
-  // end of the file, not a failure of a test.
-  pool.on('error', () => undefined);
-});
-after(async () => {
-  await pool?.end();
-  await ns?.drop();
-});
 
 /** A user's log in one partition: append events, persist them in batches of your choice. */
 function log(userId = `u-${randomBytes(3).toString('hex')}`) {
@@ -56,7 +44,7 @@ function log(userId = `u-${randomBytes(3).toString('hex')}`) {
     /** Records with made-up offsets (replays keep theirs). */
     async persist(records: GoodRecord[], dead: DeadRecord[] = []) {
       const last = [...records.map((r) => r.offset), ...dead.map((d) => d.offset)].reduce((a, b) => (a > b ? a : b), -1n);
-      return persistBatch(pool, partition, records, dead, last + 1n);
+      return persistBatch(t.pool, partition, records, dead, last + 1n);
     },
   };
 }
@@ -68,7 +56,7 @@ interface Row {
   archived_at: string | null;
 }
 async function inbox(userId: string): Promise<Map<string, Row>> {
-  const r = await pool.query<Row>(
+  const r = await t.pool.query<Row>(
     `SELECT notification_id, to_char(seen_at AT TIME ZONE 'UTC', 'SS') AS seen_at, to_char(read_at AT TIME ZONE 'UTC', 'SS') AS read_at,
             to_char(archived_at AT TIME ZONE 'UTC', 'SS') AS archived_at
      FROM inbox WHERE user_id = $1`,
@@ -83,7 +71,7 @@ test('created → one inbox row with the notification fields and no state', asyn
   const n = l.created({ body: 'b', url: 'https://x', payload: { k: [1] }, priority: 'high', groupKey: 'g', expiresAt: '2031-01-01T00:00:00Z' });
   const outcome = await l.persist([n]);
   assert.deepEqual(outcome, { inserted: 1, duplicates: 0, dead: 0 });
-  const r = await pool.query('SELECT * FROM inbox WHERE notification_id = $1', [n.event.id]);
+  const r = await t.pool.query('SELECT * FROM inbox WHERE notification_id = $1', [n.event.id]);
   assert.equal(r.rows.length, 1);
   const row = r.rows[0] as Record<string, unknown>;
   assert.equal(row['user_id'], l.userId);
@@ -175,7 +163,7 @@ test('a duplicate state event (same id) is a no-op, even after a later change', 
   await l.persist([n, arch, unarch]);
   // The same archive event again, at a later position (a producer retry).
   const retry = { offset: unarch.offset + 1n, event: arch.event };
-  const outcome = await persistBatch(pool, l.partition, [retry], [], retry.offset + 1n);
+  const outcome = await persistBatch(t.pool, l.partition, [retry], [], retry.offset + 1n);
   assert.deepEqual(outcome, { inserted: 0, duplicates: 1, dead: 0 });
   assert.equal((await inbox(l.userId)).get(n.event.id)!.archived_at, null);
 });
@@ -188,12 +176,12 @@ test('replaying a committed batch changes nothing and never moves the watermark 
   await l.persist([n, read], [dead]);
   const later = l.created();
   later.offset = 3n;
-  await persistBatch(pool, l.partition, [later], [], 10n);
+  await persistBatch(t.pool, l.partition, [later], [], 10n);
   const before = await inbox(l.userId);
   const outcome = await l.persist([n, read], [dead]);
   assert.deepEqual(outcome, { inserted: 0, duplicates: 2, dead: 1 });
   assert.deepEqual(await inbox(l.userId), before);
-  const counts = await pool.query<{ events: number; dead: number; wm: string }>(
+  const counts = await t.pool.query<{ events: number; dead: number; wm: string }>(
     `SELECT (SELECT count(*)::int FROM events WHERE partition = $1) AS events,
             (SELECT count(*)::int FROM dead_letters WHERE partition = $1) AS dead,
             (SELECT next_offset::text FROM watermarks WHERE partition = $1) AS wm`,
@@ -223,6 +211,6 @@ test('a state event for an unknown notification is stored in the log and changes
   const ghost = l.state('notification.read', 'does-not-exist');
   assert.deepEqual(await l.persist([ghost]), { inserted: 1, duplicates: 0, dead: 0 });
   assert.equal((await inbox(l.userId)).get(n.event.id)!.read_at, null);
-  const r = await pool.query('SELECT type FROM events WHERE id = $1', [ghost.event.id]);
+  const r = await t.pool.query('SELECT type FROM events WHERE id = $1', [ghost.event.id]);
   assert.deepEqual(r.rows, [{ type: 'notification.read' }]);
 });

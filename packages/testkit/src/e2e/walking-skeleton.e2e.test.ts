@@ -1,12 +1,8 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { SyncedMessage, WelcomeMessage } from '@tidings/protocol';
-import { createNamespace, type Namespace } from '../stack/namespace.js';
-import { startStack, type Stack } from '../stack/stack.js';
-import { testAuthEnv, tokenFor } from '../testing/auth.js';
-import { testEnv } from '../testing/config.js';
+import { useStack } from '../testing/fixture.js';
 import { requestJson } from '../testing/http.js';
 import { waitForPersisted } from '../testing/persisted.js';
 import { openSocket } from '../testing/ws-client.js';
@@ -15,26 +11,12 @@ import { openSocket } from '../testing/ws-client.js';
  * The real path end to end: HTTP → ingest → Kafka → persister → Postgres,
  * and Kafka → gateway → WebSocket, with a resume on the *other* node.
  */
-const env = testEnv();
-let ns: Namespace;
-let stack: Stack;
-let pool: pg.Pool;
-
-before(async () => {
-  ns = await createNamespace(env.brokers, env.databaseUrl);
-  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 2 });
-  pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 2 });
-});
-after(async () => {
-  await pool?.end();
-  await stack?.stop();
-  await ns?.drop();
-});
+const t = useStack({ gateways: 2 });
 
 const wsUrl = (http: string) => `${http.replace('http', 'ws')}/v1/stream`;
 
 async function send(producerToken: string, userId: string, title: string): Promise<string> {
-  const res = await requestJson<{ ids: string[] }>('POST', `${stack.ingest.url}/v1/notifications`, {
+  const res = await requestJson<{ ids: string[] }>('POST', `${t.stack.ingest.url}/v1/notifications`, {
     token: producerToken,
     body: { userId, data: { category: 'test', title } },
   });
@@ -45,10 +27,10 @@ async function send(producerToken: string, userId: string, title: string): Promi
 
 test('a notification flows to Postgres and to the socket, and a resume on the other node gets what was missed', async () => {
   const userId = `alice-${randomBytes(4).toString('hex')}`;
-  const producer = await tokenFor(env.authSecret, 'billing', ['notifications:write']);
-  const userToken = await tokenFor(env.authSecret, userId);
+  const producer = await t.token('billing', ['notifications:write']);
+  const userToken = await t.token(userId);
 
-  const a = await openSocket(wsUrl(stack.gateways[0]!.url));
+  const a = await openSocket(wsUrl(t.stack.gateways[0]!.url));
   a.send({ type: 'hello', token: userToken });
   const welcome = await a.waitFor<WelcomeMessage>((m) => m.type === 'welcome');
   assert.equal(welcome.userId, userId);
@@ -62,15 +44,15 @@ test('a notification flows to Postgres and to the socket, and a resume on the ot
   assert.equal(live!.replayed, undefined);
 
   // Persisted once, with its log position.
-  await waitForPersisted(ns.databaseUrl, [first]);
-  const rows = await pool.query<{ user_id: string }>('SELECT user_id FROM events WHERE id = $1', [first]);
+  await waitForPersisted(t.ns.databaseUrl, [first]);
+  const rows = await t.pool.query<{ user_id: string }>('SELECT user_id FROM events WHERE id = $1', [first]);
   assert.deepEqual(rows.rows, [{ user_id: userId }]);
 
   a.close();
   await a.closed;
   const missed = [await send(producer, userId, 'm1'), await send(producer, userId, 'm2'), await send(producer, userId, 'm3')];
 
-  const b = await openSocket(wsUrl(stack.gateways[1]!.url));
+  const b = await openSocket(wsUrl(t.stack.gateways[1]!.url));
   b.send({ type: 'hello', token: userToken, cursor: live!.cursor });
   const resumed = await b.waitFor<SyncedMessage>((m) => m.type === 'synced');
   assert.equal(resumed.recovered, true);

@@ -1,19 +1,12 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { readEpoch } from '@tidings/db';
 import { createAtomicSender, createKafka, EVENTS_PARTITIONS, partitionFor } from '@tidings/kafka';
 import { decodeCursor, encodeCursor, type EventMessage, type ResultMessage } from '@tidings/protocol';
 import {
-  createNamespace,
   requestJson,
-  startStack,
-  testAuthEnv,
-  testEnv,
-  tokenFor,
+  useStack,
   waitForPersisted,
-  type Namespace,
-  type Stack,
 } from '@tidings/testkit';
 import { publishRedeliver } from '../control.js';
 import { connect, eventually, idsOf, metric, produce, produceTo, splitAtSynced, uniqueUser, userLog } from './helpers.js';
@@ -22,29 +15,19 @@ import { connect, eventually, idsOf, metric, produce, produceTo, splitAtSynced, 
  * Live delivery, resume, multi-device state sync, redelivery and metrics on
  * two gateway nodes over real sockets, with Kafka and Postgres underneath.
  */
-const env = testEnv();
-let ns: Namespace;
-let stack: Stack;
-let pool: pg.Pool;
+const t = useStack({ gateways: 2, poolMax: 2 });
 let producer: string;
 let epoch: string;
 
 before(async () => {
-  ns = await createNamespace(env.brokers, env.databaseUrl);
-  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 2 });
-  pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 2 });
-  producer = await tokenFor(env.authSecret, 'billing', ['notifications:write']);
-  epoch = await readEpoch(pool);
-});
-after(async () => {
-  await pool?.end();
-  await stack?.stop();
-  await ns?.drop();
+  await t.ready();
+  producer = await t.token('billing', ['notifications:write']);
+  epoch = await readEpoch(t.pool);
 });
 
-const A = () => stack.gateways[0]!.url;
-const B = () => stack.gateways[1]!.url;
-const userToken = (userId: string) => tokenFor(env.authSecret, userId);
+const A = () => t.stack.gateways[0]!.url;
+const B = () => t.stack.gateways[1]!.url;
+const userToken = (userId: string) => t.token(userId);
 
 test('live events reach only their user, in order, on every socket of the user across both nodes', async () => {
   const alice = uniqueUser('alice');
@@ -55,7 +38,7 @@ test('live events reach only their user, in order, on every socket of the user a
 
   // Interleaved recipients in each batch: 30 for alice, 10 for bob.
   const recipients = Array.from({ length: 40 }, (_, i) => (i % 4 === 3 ? bob : alice));
-  const ids = [...(await produceTo(stack.ingest.url, producer, recipients.slice(0, 20))), ...(await produceTo(stack.ingest.url, producer, recipients.slice(20)))];
+  const ids = [...(await produceTo(t.stack.ingest.url, producer, recipients.slice(0, 20))), ...(await produceTo(t.stack.ingest.url, producer, recipients.slice(20)))];
   const aliceIds = ids.filter((_, i) => recipients[i] === alice);
   const bobIds = ids.filter((_, i) => recipients[i] === bob);
 
@@ -66,7 +49,7 @@ test('live events reach only their user, in order, on every socket of the user a
   }
   assert.deepEqual(idsOf(await bobs.socket.waitForEvents(10)), bobIds);
   // Nothing more arrives: a final marker event for each proves the streams are drained, with no stray extra.
-  const [markA, markB] = await produceTo(stack.ingest.url, producer, [alice, bob]);
+  const [markA, markB] = await produceTo(t.stack.ingest.url, producer, [alice, bob]);
   for (const { socket } of sockets) assert.deepEqual(idsOf(await socket.waitForEvents(31)), [...aliceIds, markA]);
   assert.deepEqual(idsOf(await bobs.socket.waitForEvents(11)), [...bobIds, markB]);
   for (const s of [...sockets, bobs]) s.socket.close();
@@ -76,7 +59,7 @@ test('resume after missing 1,000 events, on the other node: exactly the log, the
   const user = uniqueUser('away');
   const token = await userToken(user);
   const first = await connect(A(), token);
-  const [seed] = await produce(stack.ingest.url, producer, user, 1);
+  const [seed] = await produce(t.stack.ingest.url, producer, user, 1);
   const [live] = await first.socket.waitForEvents(1);
   assert.equal(live!.event.id, seed);
   first.socket.close();
@@ -87,7 +70,7 @@ test('resume after missing 1,000 events, on the other node: exactly the log, the
   // Postgres before `synced` (a node whose feed lags would instead deliver
   // the tail live after `synced` — also gap-free, see docs/gateway.md).
   const other = await connect(B(), token);
-  const missed = await produce(stack.ingest.url, producer, user, 1000);
+  const missed = await produce(t.stack.ingest.url, producer, user, 1000);
   assert.deepEqual(idsOf(await other.socket.waitForEvents(1000, 60000)), missed);
   const back = await connect(B(), token, live!.cursor, 60000);
   const { replayed, synced } = splitAtSynced(back.socket);
@@ -95,10 +78,10 @@ test('resume after missing 1,000 events, on the other node: exactly the log, the
   assert.equal(synced?.replayed, 1000);
   assert.deepEqual(idsOf(replayed), missed);
   assert.ok(replayed.every((e) => e.replayed === true));
-  const log = await userLog(pool, user);
+  const log = await userLog(t.pool, user);
   assert.deepEqual(log, [seed, ...missed]);
 
-  const [after1] = await produce(stack.ingest.url, producer, user, 1);
+  const [after1] = await produce(t.stack.ingest.url, producer, user, 1);
   const all = await back.socket.waitForEvents(1001);
   assert.deepEqual(idsOf(all), [...missed, after1]);
   assert.equal(all[1000]!.replayed, undefined);
@@ -116,9 +99,9 @@ test('cursors that cannot be honoured give synced{recovered:false, reason} and n
   while (partitionFor(neighbour, EVENTS_PARTITIONS) !== partition) neighbour = uniqueUser('neighbour');
   let stranger = uniqueUser('stranger');
   while (partitionFor(stranger, EVENTS_PARTITIONS) === partition) stranger = uniqueUser('stranger');
-  const others = [...(await produce(stack.ingest.url, producer, neighbour, 3)), ...(await produce(stack.ingest.url, producer, stranger, 3))];
-  const mine = await produce(stack.ingest.url, producer, alice, 2);
-  await waitForPersisted(ns.databaseUrl, [...others, ...mine]);
+  const others = [...(await produce(t.stack.ingest.url, producer, neighbour, 3)), ...(await produce(t.stack.ingest.url, producer, stranger, 3))];
+  const mine = await produce(t.stack.ingest.url, producer, alice, 2);
+  await waitForPersisted(t.ns.databaseUrl, [...others, ...mine]);
 
   const cases: [string, string][] = [
     ['not a cursor!', 'malformed_cursor'],
@@ -133,7 +116,7 @@ test('cursors that cannot be honoured give synced{recovered:false, reason} and n
     assert.equal(c.synced.reason, reason);
     assert.equal(c.socket.events().length, 0, `${reason}: nothing replayed`);
     // The stream is live from here.
-    const [next] = await produce(stack.ingest.url, producer, alice, 1);
+    const [next] = await produce(t.stack.ingest.url, producer, alice, 1);
     assert.deepEqual(idsOf(await c.socket.waitForEvents(1)), [next]);
     mine.push(next!);
     c.socket.close();
@@ -143,7 +126,7 @@ test('cursors that cannot be honoured give synced{recovered:false, reason} and n
   const fromStart = await connect(B(), token, encodeCursor({ epoch, partition, offset: -1n }));
   assert.equal(fromStart.synced.recovered, true);
   assert.deepEqual(idsOf(fromStart.socket.events()), mine);
-  assert.deepEqual(await userLog(pool, alice), mine);
+  assert.deepEqual(await userLog(t.pool, alice), mine);
   fromStart.socket.close();
 
   // No cursor: synced at the current position, no replay.
@@ -161,7 +144,7 @@ test('a read on one device reaches the other as a state event, and the inbox sho
   const token = await userToken(user);
   const phone = await connect(A(), token);
   const laptop = await connect(B(), token);
-  const [n1, n2] = await produce(stack.ingest.url, producer, user, 2);
+  const [n1, n2] = await produce(t.stack.ingest.url, producer, user, 2);
   await phone.socket.waitForEvents(2);
   await laptop.socket.waitForEvents(2);
 
@@ -175,7 +158,7 @@ test('a read on one device reaches the other as a state event, and the inbox sho
   // The phone sees its own state event too: every device stays in sync.
   await phone.socket.waitFor((m) => m.type === 'event' && m.event.id === stateId);
 
-  await waitForPersisted(ns.databaseUrl, [stateId!]);
+  await waitForPersisted(t.ns.databaseUrl, [stateId!]);
   const inbox = await requestJson<{ items: { id: string; readAt: string | null }[]; unread: number }>('GET', `${A()}/v1/me/notifications`, { token });
   assert.equal(inbox.status, 200);
   const byId = new Map(inbox.body.items.map((i) => [i.id, i]));
@@ -198,8 +181,8 @@ test('a read on one device reaches the other as a state event, and the inbox sho
 test('the inbox API is always the token\'s own user', async () => {
   const alice = uniqueUser('alice');
   const mallory = uniqueUser('mallory');
-  const ids = await produce(stack.ingest.url, producer, alice, 2);
-  await waitForPersisted(ns.databaseUrl, ids);
+  const ids = await produce(t.stack.ingest.url, producer, alice, 2);
+  await waitForPersisted(t.ns.databaseUrl, ids);
   const tm = await userToken(mallory);
   const own = await requestJson<{ items: unknown[]; unread: number }>('GET', `${A()}/v1/me/notifications`, { token: tm });
   assert.equal(own.status, 200);
@@ -216,24 +199,24 @@ test('ops redeliver reaches the user\'s socket on whichever node holds it, flagg
   const token = await userToken(user);
   // One request each, so the events have distinct times (a batch shares one).
   const ids: string[] = [];
-  for (let i = 0; i < 5; i++) ids.push(...(await produce(stack.ingest.url, producer, user, 1)));
-  await waitForPersisted(ns.databaseUrl, ids);
+  for (let i = 0; i < 5; i++) ids.push(...(await produce(t.stack.ingest.url, producer, user, 1)));
+  await waitForPersisted(t.ns.databaseUrl, ids);
   const onB = await connect(B(), token);
-  const kafka = createKafka({ brokers: ns.brokers.split(','), clientId: 'gateway-e2e-ops' });
-  const sender = createAtomicSender({ kafka, transactionalId: `${ns.topicPrefix}gateway-e2e-ops-${process.pid}` });
+  const kafka = createKafka({ brokers: t.ns.brokers.split(','), clientId: 'gateway-e2e-ops' });
+  const sender = createAtomicSender({ kafka, transactionalId: `${t.ns.topicPrefix}gateway-e2e-ops-${process.pid}` });
   try {
     await sender.connect();
-    const log = await pool.query<{ offset: string }>('SELECT "offset"::text AS offset FROM events WHERE id = $1', [ids[1]]);
+    const log = await t.pool.query<{ offset: string }>('SELECT "offset"::text AS offset FROM events WHERE id = $1', [ids[1]]);
     const partition = partitionFor(user, EVENTS_PARTITIONS);
     const cursor = encodeCursor({ epoch, partition, offset: BigInt(log.rows[0]!.offset) });
-    await publishRedeliver(sender, ns.topics.control, { type: 'redeliver', requestId: 'rq-1', userId: user, fromCursor: cursor });
+    await publishRedeliver(sender, t.ns.topics.control, { type: 'redeliver', requestId: 'rq-1', userId: user, fromCursor: cursor });
     const got = await onB.socket.waitForEvents(3);
     assert.deepEqual(idsOf(got), ids.slice(2));
     assert.ok(got.every((e) => e.redelivered === true));
 
-    const time = await pool.query<{ time: Date }>('SELECT time FROM events WHERE id = $1', [ids[3]]);
-    await publishRedeliver(sender, ns.topics.control, { type: 'redeliver', requestId: 'rq-2', userId: user, fromTime: time.rows[0]!.time.toISOString() });
-    const since = await pool.query<{ id: string }>('SELECT id FROM events WHERE user_id = $1 AND time >= $2 ORDER BY "offset"', [user, time.rows[0]!.time]);
+    const time = await t.pool.query<{ time: Date }>('SELECT time FROM events WHERE id = $1', [ids[3]]);
+    await publishRedeliver(sender, t.ns.topics.control, { type: 'redeliver', requestId: 'rq-2', userId: user, fromTime: time.rows[0]!.time.toISOString() });
+    const since = await t.pool.query<{ id: string }>('SELECT id FROM events WHERE user_id = $1 AND time >= $2 ORDER BY "offset"', [user, time.rows[0]!.time]);
     assert.deepEqual(since.rows.map((r) => r.id), ids.slice(3));
     const more = await onB.socket.waitForEvents(5);
     assert.deepEqual(idsOf(more.slice(3)), ids.slice(3));
@@ -241,7 +224,7 @@ test('ops redeliver reaches the user\'s socket on whichever node holds it, flagg
 
     // A malformed command is refused before it reaches Kafka.
     await assert.rejects(
-      publishRedeliver(sender, ns.topics.control, { type: 'redeliver', requestId: 'rq-3', userId: user }),
+      publishRedeliver(sender, t.ns.topics.control, { type: 'redeliver', requestId: 'rq-3', userId: user }),
       (e: Error & { code?: string }) => e.code === 'TIDINGS_ERR_VALIDATION',
     );
     // Both nodes consumed both commands; only B had a socket for the user.
@@ -262,7 +245,7 @@ test('/metrics exposes connections, delivery latency, resumes and replay sizes a
   const user = uniqueUser('metrics');
   const token = await userToken(user);
   const c = await connect(A(), token);
-  await produce(stack.ingest.url, producer, user, 3);
+  await produce(t.stack.ingest.url, producer, user, 3);
   const got = await c.socket.waitForEvents(3);
   const text = await (await fetch(`${A()}/metrics`)).text();
   for (const name of [

@@ -1,10 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import pg from 'pg';
 import { applyState, insertCreated, type Positioned } from '@tidings/persister-service';
 import type { CreatedEvent, StateEvent } from '@tidings/protocol';
-import { createNamespace, testEnv, type Namespace } from '@tidings/testkit';
+import {
+  useNamespace,
+} from '@tidings/testkit';
 import { applyMirrorRange } from './mirror.js';
 
 /**
@@ -14,20 +15,8 @@ import { applyMirrorRange } from './mirror.js';
  * functions build when fed the log batch by batch (as the live persister
  * does) — every column of every row.
  */
-const env = testEnv();
-let ns: Namespace;
-let pool: pg.Pool;
+const t = useNamespace({ poolMax: 2 });
 
-before(async () => {
-  ns = await createNamespace(env.brokers, env.databaseUrl);
-  pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 2 });
-  // Dropping the namespace terminates connections the pool may still be closing.
-  pool.on('error', () => undefined);
-});
-after(async () => {
-  await pool?.end();
-  await ns?.drop();
-});
 
 const TYPES = ['notification.read', 'notification.seen', 'notification.archived', 'notification.unarchived'] as const;
 type Ev = Positioned<CreatedEvent> | Positioned<StateEvent>;
@@ -64,12 +53,12 @@ const logArb = fc
   });
 
 async function reset(): Promise<void> {
-  await pool.query('TRUNCATE events; DROP TABLE IF EXISTS by_persister; DROP TABLE IF EXISTS by_mirror');
-  await pool.query('CREATE TABLE by_persister (LIKE inbox INCLUDING ALL); CREATE TABLE by_mirror (LIKE inbox INCLUDING ALL)');
+  await t.pool.query('TRUNCATE events; DROP TABLE IF EXISTS by_persister; DROP TABLE IF EXISTS by_mirror');
+  await t.pool.query('CREATE TABLE by_persister (LIKE inbox INCLUDING ALL); CREATE TABLE by_mirror (LIKE inbox INCLUDING ALL)');
 }
 
 async function checksum(table: string): Promise<string> {
-  const r = await pool.query<{ md5: string | null; n: string }>(`SELECT count(*)::text AS n, md5(string_agg(t::text, ',' ORDER BY notification_id)) AS md5 FROM ${table} t`);
+  const r = await t.pool.query<{ md5: string | null; n: string }>(`SELECT count(*)::text AS n, md5(string_agg(t::text, ',' ORDER BY notification_id)) AS md5 FROM ${table} t`);
   return `${r.rows[0]!.n}:${r.rows[0]!.md5}`;
 }
 
@@ -77,7 +66,7 @@ test('a mirror rebuild equals the persister fed the same log, for any chunk size
   await fc.assert(
     fc.asyncProperty(logArb, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), async (log, chunk, batch) => {
       await reset();
-      const client = await pool.connect();
+      const client = await t.pool.connect();
       try {
         await client.query(
           `INSERT INTO events (id, user_id, partition, "offset", type, time, source, data)
@@ -112,13 +101,13 @@ test('a mirror rebuild equals the persister fed the same log, for any chunk size
 test('a range applied in pieces continues where it stopped', async () => {
   await reset();
   const ids = Array.from({ length: 10 }, (_, i) => `p${i}`);
-  await pool.query(
+  await t.pool.query(
     `INSERT INTO events (id, user_id, partition, "offset", type, time, source, data)
      SELECT id, 'u', 3, o, 'notification.created', now(), 's', '{"category":"c","title":"t"}'
      FROM unnest($1::text[]) WITH ORDINALITY AS x(id, o)`,
     [ids],
   );
-  const client = await pool.connect();
+  const client = await t.pool.connect();
   try {
     const first = await applyMirrorRange(client, { table: 'by_mirror', partition: 3, from: 0n, until: 5n, chunk: 2, ownTransactions: true });
     assert.deepEqual(first, { events: 4, next: 5n });
