@@ -1,7 +1,6 @@
-import pg from 'pg';
 import { createVerifier, verifierOptionsFrom } from '@tidings/auth';
 import { splitList } from '@tidings/config';
-import { readEpoch } from '@tidings/db';
+import { createPool, readEpoch } from '@tidings/db';
 import { createAtomicSender, createKafka, partitionFor, topicNames } from '@tidings/kafka';
 import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { buildGatewayApp } from './app.js';
@@ -21,10 +20,7 @@ const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, node:
 const registry = createRegistry('gateway');
 const metrics = createGatewayMetrics(registry);
 const kafka = createKafka({ brokers: splitList(config.KAFKA_BROKERS), clientId: `tidings-${nodeId}`, logger });
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 20, application_name: `tidings-${nodeId}` });
-// An idle client dropped by a Postgres restart emits 'error' on the pool; unhandled, it
-// killed the whole node (found by the chaos Postgres-restart scenario). The pool replaces it on next use.
-pool.on('error', (error) => logger.warn({ err: error }, 'idle postgres connection lost'));
+const pool = createPool(config.DATABASE_URL, { applicationName: `tidings-${nodeId}`, max: 20, onError: (error) => logger.warn({ err: error }, 'idle postgres connection lost') });
 const sender = createAtomicSender({ kafka, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${nodeId}`, logger });
 await sender.connect();
 const verify = await createVerifier(verifierOptionsFrom(config));

@@ -1,12 +1,12 @@
-import pg from 'pg';
-import { createVerifier, verifierOptionsFrom } from '@tidings/auth';
+import { createPool } from '@tidings/db';
+import { cachingVerifier, createVerifier, verifierOptionsFrom } from '@tidings/auth';
 import { splitList } from '@tidings/config';
 import { createAtomicSender, createKafka, topicNames } from '@tidings/kafka';
 import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createSenderPool } from './sender-pool.js';
-import { cachingVerifier } from './token-cache.js';
+
 
 const config = loadConfig();
 const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL, node: config.INGEST_INSTANCE_ID });
@@ -27,10 +27,7 @@ const fanoutSender = createAtomicSender({
 });
 // Ready only once Kafka transactions work: the first InitProducerId can wait for the coordinator.
 await Promise.all([sender.connect(), fanoutSender.connect()]);
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10, application_name: 'tidings-ingest' });
-// An idle connection dropped by a Postgres restart emits 'error' on the pool; unhandled, that
-// would kill the process. Only topic routes use Postgres; the pool reconnects on next use.
-pool.on('error', (error) => logger.warn({ err: error }, 'idle postgres connection lost'));
+const pool = createPool(config.DATABASE_URL, { applicationName: 'tidings-ingest', max: 10, onError: (error) => logger.warn({ err: error }, 'idle postgres connection lost') });
 const app = await buildApp({
   logger,
   registry: createRegistry('ingest'),

@@ -1,7 +1,6 @@
-import pg from 'pg';
 import { createVerifier, verifierOptionsFrom } from '@tidings/auth';
 import { splitList } from '@tidings/config';
-import { readEpoch } from '@tidings/db';
+import { createPool, readEpoch } from '@tidings/db';
 import { createAtomicSender, createKafka, topicNames } from '@tidings/kafka';
 import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { buildOpsApp } from './app.js';
@@ -16,7 +15,7 @@ const sender = createAtomicSender({ kafka, transactionalId: `${config.KAFKA_TOPI
 // Ready only once Kafka transactions work (redeliver and DLQ retries write through them).
 await sender.connect();
 // A rebuild holds one connection for its lock plus OPS_REBUILD_CONCURRENCY loaders; requests need the rest.
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 6 + config.OPS_REBUILD_CONCURRENCY, application_name: 'tidings-ops' });
+const pool = createPool(config.DATABASE_URL, { applicationName: 'tidings-ops', max: 6 + config.OPS_REBUILD_CONCURRENCY, onError: (error) => logger.warn({ err: error }, 'idle postgres connection lost') });
 const app = await buildOpsApp({
   logger,
   registry: createRegistry('ops'),

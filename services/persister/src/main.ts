@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { createPool } from '@tidings/db';
 import { splitList } from '@tidings/config';
 import { createAtomicSender, createKafka, topicNames } from '@tidings/kafka';
 import { createHttpServer, createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
@@ -9,10 +9,7 @@ const config = loadConfig();
 const logger = createLogger({ service: 'persister', level: config.LOG_LEVEL, node: config.PERSISTER_INSTANCE_ID });
 const registry = createRegistry('persister');
 const kafka = createKafka({ brokers: splitList(config.KAFKA_BROKERS), clientId: `tidings-${config.PERSISTER_INSTANCE_ID}`, logger });
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: config.PERSISTER_CONCURRENCY + 2, application_name: 'tidings-persister' });
-// An idle client dropped by a Postgres restart emits 'error' on the pool; unhandled, it
-// killed the process (found by the chaos Postgres-restart scenario). The pool replaces it on next use.
-pool.on('error', (error) => logger.warn({ err: error }, 'idle postgres connection lost'));
+const pool = createPool(config.DATABASE_URL, { applicationName: 'tidings-persister', max: config.PERSISTER_CONCURRENCY + 2, onError: (error) => logger.warn({ err: error }, 'idle postgres connection lost') });
 const dlqSender = createAtomicSender({ kafka, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${config.PERSISTER_INSTANCE_ID}-dlq`, logger });
 
 await dlqSender.connect();
