@@ -1,4 +1,4 @@
-import type { Principal, TokenVerifier } from '@tidings/auth';
+import type { Principal, TokenVerifier } from './verifier.js';
 
 export interface TokenCacheOptions {
   /** Distinct tokens remembered; the oldest is forgotten first. Default 1000. */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuthError, type Principal } from '@tidings/auth';
-import { cachingVerifier } from './token-cache.js';
+import { AuthError } from './errors.js';
+import type { Principal } from './verifier.js';
+import { cachingVerifier } from './caching.js';
 
 /** A stand-in verifier: tokens are "sub:expiresAt" or "bad"; counts real verifications. */
 function fake(clock: { t: number }) {

@@ -7,3 +7,5 @@ export type { MintOptions } from './mint.js';
 export { AuthEnv, verifierOptionsFrom } from './env.js';
 export { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevAuth } from './devkeys.js';
 export type { DevAuth } from './devkeys.js';
+export { cachingVerifier } from './caching.js';
+export type { TokenCacheOptions } from './caching.js';
