@@ -23,13 +23,17 @@ interface Rec {
   userId: string;
 }
 
-function fakePool(log: Rec[], queries: { count: number }): pg.Pool {
+/**
+ * Postgres as the gateway sees it: the persister commits rows together with
+ * the watermark, so only rows below the current watermark are visible.
+ */
+function fakePool(log: Rec[], queries: { count: number }, watermark: () => bigint): pg.Pool {
   return {
     query: async (_sql: string, params: unknown[]) => {
       queries.count += 1;
       const [userId, , after, before, limit] = params as [string, number, string, string, number];
       const rows = log
-        .filter((r) => r.userId === userId && r.offset > BigInt(after) && r.offset < BigInt(before))
+        .filter((r) => r.userId === userId && r.offset > BigInt(after) && r.offset < BigInt(before) && r.offset < watermark())
         .slice(0, limit)
         .map((r) => ({ offset: r.offset.toString(), json: JSON.stringify({ id: `e${r.offset}` }) }));
       return { rows };
@@ -76,7 +80,7 @@ function harness(opts: { log: Rec[]; l0: bigint; w: bigint; logEnd?: bigint; pag
   };
   const live: LiveFeed = { partitions: 4, position: () => opts.l0, logEnd: async () => opts.logEnd ?? opts.l0, close: async () => undefined };
   const ctx: ResumeContext = {
-    pool: fakePool(opts.log, queries),
+    pool: fakePool(opts.log, queries, () => watermarks.get(0)),
     live,
     watermarks,
     registry,
