@@ -87,3 +87,14 @@ test('a caller error raised inside a stream aborts the whole transaction and pas
   assert.ok(values.includes('after-abort'));
   assert.ok(!values.includes('must-not-appear'), 'aborted records are invisible to read-committed consumers');
 });
+
+test('a transaction larger than the broker allows per partition is sent in chunks and commits whole, in order', async () => {
+  const sender = createAtomicSender({ kafka, transactionalId: `${topic}-large`, lingerMs: 20 });
+  // 3 × 40 records of 30 KiB for ONE key: 3.6 MB for one partition, against the broker's 1 MiB per record batch.
+  const big = (w: number, i: number) => `big-${w}-${String(i).padStart(2, '0')}-${'x'.repeat(30 * 1024)}`;
+  await Promise.all([0, 1, 2].map((w) => sender.send([{ topic, messages: Array.from({ length: 40 }, (_, i) => ({ key: 'large', value: big(w, i) })) }])));
+  await sender.close();
+  const values = (await readAll(154 + 120)).filter((v) => v.startsWith('big-')).map((v) => v.slice(0, 9));
+  const expected = [0, 1, 2].flatMap((w) => Array.from({ length: 40 }, (_, i) => big(w, i).slice(0, 9)));
+  assert.deepEqual(values, expected);
+});

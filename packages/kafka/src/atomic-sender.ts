@@ -1,4 +1,5 @@
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import { chunkByBytes, DEFAULT_MAX_REQUEST_BYTES } from './chunk.js';
 import { KafkaWriteError } from './errors.js';
 import type { Logger } from './client.js';
 
@@ -14,6 +15,12 @@ export interface AtomicSenderOptions {
   lingerMs?: number;
   /** Messages per transaction; a larger single write still goes alone, whole. */
   maxBatchMessages?: number;
+  /**
+   * Bytes per produce call inside a transaction; keep it under the broker's
+   * `message.max.bytes` minus one envelope. Larger transactions are sent as
+   * several calls, still committed (or aborted) as one.
+   */
+  maxRequestBytes?: number;
   /** A write not committed within this time is rejected and guaranteed never to become visible. */
   sendTimeoutMs?: number;
   /** Broker-side transaction timeout; bounds how long a crashed writer can stall consumers. */
@@ -67,6 +74,7 @@ export function createAtomicSender(opts: AtomicSenderOptions): AtomicSender {
   const lingerMs = opts.lingerMs ?? 2;
   const maxBatch = opts.maxBatchMessages ?? 5000;
   const sendTimeoutMs = opts.sendTimeoutMs ?? 3000;
+  const maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const queue: Pending[] = [];
   let producer: Producer | undefined;
   let connecting: Promise<Producer> | undefined;
@@ -175,13 +183,21 @@ export function createAtomicSender(opts: AtomicSenderOptions): AtomicSender {
   const asTopicMessages = (byTopic: Map<string, Message[]>): TopicMessages[] =>
     [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 
+  /** One call per byte-bounded chunk, in order, so no partition's record batch exceeds the broker's limit. */
+  async function sendChunked(tx: Awaited<ReturnType<Producer['transaction']>>, byTopic: Map<string, Message[]>, isAbandoned: () => boolean) {
+    for (const topicMessages of chunkByBytes(asTopicMessages(byTopic), maxRequestBytes)) {
+      if (isAbandoned()) throw new Error('abandoned after timeout');
+      await tx.sendBatch({ topicMessages, acks: -1 });
+    }
+  }
+
   /** Pages of a stream, each bounded by the send timeout (a page is the unit of progress). */
   async function sendPages(tx: Awaited<ReturnType<Producer['transaction']>>, p: Pending, isAbandoned: () => boolean, touch: () => void) {
     p.streamed = 0;
     for await (const writes of p.stream!) {
       if (isAbandoned()) throw new Error('abandoned after timeout');
       touch();
-      await tx.sendBatch({ topicMessages: asTopicMessages(group(writes)), acks: -1 });
+      await sendChunked(tx, group(writes), isAbandoned);
       p.streamed += writes.reduce((n, w) => n + w.messages.length, 0);
     }
   }
@@ -211,7 +227,7 @@ export function createAtomicSender(opts: AtomicSenderOptions): AtomicSender {
       const tx = await p.transaction();
       try {
         if (stream) await sendPages(tx, stream, () => abandoned, () => arm(sendTimeoutMs));
-        else await tx.sendBatch({ topicMessages: asTopicMessages(byTopic), acks: -1 });
+        else await sendChunked(tx, byTopic, () => abandoned);
         if (abandoned) throw new Error('abandoned after timeout');
         committing = true;
         await tx.commit();

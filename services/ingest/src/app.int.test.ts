@@ -66,3 +66,22 @@ test('GET /openapi.json documents every producer route without auth', async () =
   assert.ok(doc.paths['/v1/notifications/batch']!['post']);
   assert.deepEqual(Object.keys(doc.paths['/v1/topics/{topic}/subscribers/{userId}']!).sort(), ['delete', 'put']);
 });
+
+test('a batch of 100 notifications with 15 KiB payloads for one user (1.5 MB in one partition) is accepted whole, in order', async () => {
+  const run = randomBytes(4).toString('hex');
+  const userId = `big-${run}`;
+  const token = await tokenFor(env.authSecret, `svc-big-${run}`, ['notifications:write']);
+  const ids = Array.from({ length: 100 }, (_, i) => `big-${run}-${String(i).padStart(3, '0')}`);
+  const notifications = ids.map((id) => ({ id, userId, data: { ...data, payload: { blob: 'x'.repeat(15 * 1024) } } }));
+  const res = await limited.app.inject({
+    method: 'POST',
+    url: '/v1/notifications/batch',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    payload: JSON.stringify({ notifications }),
+  });
+  assert.equal(res.statusCode, 202, res.body);
+  assert.deepEqual(res.json<{ ids: string[] }>().ids, ids);
+  const records = await readTopic(ns.brokers, ns.topics.events, (rs) => rs.some((r) => r.value?.includes(ids.at(-1)!)));
+  const seen = records.map((r) => (JSON.parse(r.value!) as { id: string }).id).filter((id) => id.startsWith(`big-${run}`));
+  assert.deepEqual(seen, ids);
+});
