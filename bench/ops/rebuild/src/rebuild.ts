@@ -21,6 +21,7 @@ import {
 import { loadBenchConfig } from './config.js';
 import { cpuBetween, opsBackendCpu } from './cpu.js';
 import { fillMirror, produceLog } from './fill.js';
+import { measureStorage, storageLines, type TableStorage } from './storage.js';
 
 /**
  * bench/ops/rebuild: projection rebuild speed (SPEC §9: ≥ 50,000 events/s)
@@ -58,6 +59,7 @@ const secret = randomBytes(32).toString('base64url');
 const opsEnv = JSON.parse(config.BENCH_OPS_ENV) as Record<string, string>;
 const token = await tokenFor(secret, 'bench-ops', ['ops:read', 'ops:write']);
 const runs: Run[] = [];
+const storage: Record<string, TableStorage[]> = {};
 const namespaces: Namespace[] = [];
 const services: RunningService[] = [];
 
@@ -108,6 +110,7 @@ try {
       const ops = await spawnService('ops', { ...ns.env, ...testAuthEnv(secret), OPS_PORT: '0', LOG_LEVEL: 'info', ...opsEnv }, { label: 'ops-mirror' });
       services.push(ops);
       for (let i = 0; i < config.BENCH_RUNS; i++) runs.push(await rebuildOnce(ops, pool, 'mirror'));
+      storage['mirror, after rebuild'] = await measureStorage(pool);
     } finally {
       await pool.end();
     }
@@ -124,6 +127,7 @@ try {
       services.push(persister);
       await waitForWatermarks(ns.databaseUrl, await topicEndOffsets(ns.brokers, ns.topics.events), 600_000);
       log('kafka: persisted');
+      storage['kafka, as persisted'] = await measureStorage(pool);
       const ops = await spawnService('ops', { ...ns.env, ...testAuthEnv(secret), OPS_PORT: '0', LOG_LEVEL: 'info', ...opsEnv }, { label: 'ops-kafka' });
       services.push(ops);
       for (let i = 0; i < config.BENCH_RUNS; i++) runs.push(await rebuildOnce(ops, pool, 'kafka'));
@@ -145,6 +149,7 @@ const result = {
   settings: { mirrorEvents: config.BENCH_MIRROR_EVENTS, kafkaEvents: config.BENCH_KAFKA_EVENTS, usersPerPartition: config.BENCH_USERS_PER_PARTITION, opsEnv },
   target: { eventsPerSec: 50000, spec: 'SPEC §9 projection rebuild' },
   runs,
+  storage,
 };
 const out = JSON.stringify(result, null, 2);
 const lines = [
@@ -167,6 +172,8 @@ const lines = [
       r.eventsPerSec >= 50000 ? '  met' : '  MISSED',
     ].join(' '),
   ),
+  '',
+  ...Object.entries(storage).flatMap(([label, s]) => storageLines(label, s)),
 ];
 process.stdout.write(`${out}\n\n${lines.join('\n')}\n`);
 await mkdir(config.BENCH_OUT_DIR, { recursive: true });
