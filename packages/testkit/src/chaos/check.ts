@@ -36,28 +36,61 @@ export async function userLog(pool: pg.Pool, userId: string): Promise<string[]> 
   return r.rows.map((row) => row.id);
 }
 
+/**
+ * The ids of one client's received sequence that break G1–G3, against its
+ * user's log (ids in log order) and the ids ingest accepted. Pure, so the
+ * chaos runner and the cluster run (which attributes them to phases) judge
+ * alike.
+ */
+export interface SequenceFindings {
+  /** Accepted ids the client never got. */
+  lost: string[];
+  /** Accepted ids missing from the log. */
+  unpersisted: string[];
+  /** One entry per extra receipt of an id. */
+  duplicated: string[];
+  /** Received ids that came after an event later in the log. */
+  reordered: string[];
+}
+
+export function judgeSequence(accepted: readonly string[], log: readonly string[], received: readonly string[]): SequenceFindings {
+  const got = new Set<string>();
+  const duplicated: string[] = [];
+  for (const id of received) {
+    if (got.has(id)) duplicated.push(id);
+    got.add(id);
+  }
+  const position = new Map(log.map((id, i) => [id, i]));
+  const reordered: string[] = [];
+  let last = -1;
+  for (const id of received) {
+    const p = position.get(id);
+    if (p === undefined) continue;
+    if (p < last) reordered.push(id);
+    else last = p;
+  }
+  return {
+    lost: accepted.filter((id) => !got.has(id)),
+    unpersisted: accepted.filter((id) => !position.has(id)),
+    duplicated,
+    reordered,
+  };
+}
+
 export function compare(userId: string, accepted: readonly string[], log: readonly string[], c: ChaosClient): ClientReport {
   const created = c.received.filter((m) => m.event.type === 'notification.created');
   const ids = created.map((m) => m.event.id);
-  const got = new Set(ids);
-  const position = new Map(log.map((id, i) => [id, i]));
-  let reordered = 0;
-  let last = -1;
-  for (const id of ids) {
-    const p = position.get(id);
-    if (p === undefined) continue;
-    if (p < last) reordered += 1;
-    else last = p;
-  }
+  const f = judgeSequence(accepted, log, ids);
+  const inLog = new Set(log);
   return {
     userId,
     accepted: accepted.length,
     received: ids.length,
-    lost: accepted.filter((id) => !got.has(id)).length,
-    unpersisted: accepted.filter((id) => !position.has(id)).length,
-    duplicated: ids.length - got.size,
-    reordered,
-    foreign: created.filter((m) => m.event.userId !== userId || !position.has(m.event.id)).length,
+    lost: f.lost.length,
+    unpersisted: f.unpersisted.length,
+    duplicated: f.duplicated.length,
+    reordered: f.reordered.length,
+    foreign: created.filter((m) => m.event.userId !== userId || !inLog.has(m.event.id)).length,
     unrecovered: c.syncs.filter((s) => !s.recovered).length,
   };
 }

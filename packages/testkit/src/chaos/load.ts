@@ -15,6 +15,8 @@ export interface LoadOptions {
   concurrency?: number;
   /** Explicit ids let a scenario resubmit the same id (G4); otherwise the server assigns them. */
   explicitIds?: boolean;
+  /** Called with every answer as it arrives (e.g. to note when each id was accepted); status 0 = no answer. */
+  onAnswer?: (userId: string, outcome: SendOutcome) => void;
 }
 
 export interface LoadStats {
@@ -73,6 +75,7 @@ export function startLoad(opts: LoadOptions): Load {
     const id = opts.explicitIds ? `chaos-${randomUUID()}` : undefined;
     stats.sent += 1;
     const p = sendOne(opts.ingestUrl(), opts.token, userId, `load-${n}`, id).then((r) => {
+      opts.onAnswer?.(userId, r);
       if (r.status === 202) {
         stats.accepted += 1;
         accepted.get(userId)!.push(...r.ids);

@@ -2,7 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { SyncedMessage } from '@tidings/protocol';
 import { requestJson } from '../testing/http.js';
+import { descendants, survivors } from '../testing/processes.js';
 import { openSocket } from '../testing/ws-client.js';
 
 /**
@@ -35,42 +36,6 @@ async function freePort(): Promise<number> {
   srv.close();
   return port;
 }
-
-/** Every process whose ancestry leads to `pid`, from /proc. */
-async function descendants(pid: number): Promise<number[]> {
-  const parents = new Map<number, number>();
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
-      // Field 4 (ppid) follows the parenthesised command name.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(Number(name), ppid);
-    } catch {
-      // the process exited while we looked
-    }
-  }
-  const out: number[] = [];
-  const frontier = [pid];
-  while (frontier.length > 0) {
-    const p = frontier.pop()!;
-    for (const [child, parent] of parents) {
-      if (parent !== p) continue;
-      out.push(child);
-      frontier.push(child);
-    }
-  }
-  return out;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('npm start brings the platform up, serves a notification to both gateways and stops cleanly', async () => {
   const base = await freePort();
@@ -123,14 +88,7 @@ test('npm start brings the platform up, serves a notification to both gateways a
   const [code] = (await once(proc, 'exit')) as [number | null];
   assert.equal(code, 0, lines.slice(-20).join('\n'));
   for (const s of sockets) assert.equal((await s.closed).code, 1001);
-  // Grandchildren (e.g. the Kafka launcher's watchdog) may take a moment to
-  // notice their parent is gone; poll briefly, then name whatever survived.
-  const deadline = Date.now() + 5000;
-  let survivors = family.filter(alive);
-  while (survivors.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    survivors = survivors.filter(alive);
-  }
-  const names = await Promise.all(survivors.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').then((c) => `${pid} ${c.replaceAll('\0', ' ')}`, () => String(pid))));
+  // Grandchildren (e.g. the Kafka launcher's watchdog) may take a moment to notice their parent is gone.
+  const names = await survivors(family);
   assert.deepEqual(names, [], `processes left behind: ${names.join('; ')}`);
 });
