@@ -63,6 +63,10 @@ export interface InboxPage {
   cursor: string;
   unread: number;
 }
+/** `GET /v1/me/unread-count`. */
+export interface UnreadCount {
+  unread: number;
+}
 
 /** Every HTTP error body. */
 export interface ErrorBody {

@@ -42,7 +42,8 @@ export type {
   WelcomeMessage,
 } from './ws.js';
 export { AcceptedResponse, BatchRequest, NotificationRequest, StateRequest } from './http.js';
-export type { ErrorBody, InboxItem, InboxPage } from './http.js';
+export type { ErrorBody, InboxItem, InboxPage, UnreadCount } from './http.js';
+export { ErrorBodySchema, InboxItemSchema, InboxPageSchema, UnreadCountSchema } from './http-schemas.js';
 export { ERRORS, errorStatus } from './errors.js';
 export { RedeliverCommand } from './control.js';
 export type { ControlCommand } from './control.js';
