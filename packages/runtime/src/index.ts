@@ -5,3 +5,5 @@ export { onShutdown } from './shutdown.js';
 export { ApiError } from './api-error.js';
 export { authenticate, createHttpServer, listeningUrl } from './http.js';
 export type { HttpServerOptions } from './http.js';
+export { openApiDocument, registerOpenApi, unwired } from './openapi.js';
+export type { OpenApiOptions } from './openapi.js';

@@ -9,8 +9,8 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '@tidings/auth';
 import type { AtomicSender } from '@tidings/kafka';
-import { StateRequest, SUBPROTOCOL } from '@tidings/protocol';
-import { ApiError, authenticate, createHttpServer, type Logger } from '@tidings/runtime';
+import { AcceptedResponse, InboxPageSchema, StateRequest, SUBPROTOCOL, UnreadCountSchema } from '@tidings/protocol';
+import { ApiError, authenticate, createHttpServer, registerOpenApi, type Logger } from '@tidings/runtime';
 import type { GatewayNode } from './connection.js';
 import { inboxPage, unreadCount } from './inbox.js';
 import { isUserToken } from './principal.js';
@@ -58,6 +58,11 @@ function releaseUpgrade(ws: WebSocket, req: IncomingMessage): void {
 
 export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInstance> {
   const app = createHttpServer({ logger: deps.logger, registry: deps.registry, bodyLimit: 256 * 1024, readiness: deps.readiness });
+  await registerOpenApi(app, {
+    title: 'Tidings gateway user API',
+    description:
+      "A user's inbox over HTTP, with the user's own token (`sub` = userId). The WebSocket `/v1/stream` on the same port is described by docs/asyncapi.yaml.",
+  });
   const wsOptions = {
     // ws defaults to 100 MiB; larger frames are refused with 1009.
     maxPayload: deps.maxFrameBytes,
@@ -94,6 +99,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     '/v1/stream',
     {
       websocket: true,
+      // OpenAPI cannot describe the socket; docs/asyncapi.yaml does.
+      schema: { hide: true },
       preValidation: async (req, reply) => {
         // A plain GET would otherwise get @fastify/websocket's bare 404 with an empty body (found by the HTTP fuzz suite).
         if (!req.ws) return reply.code(404).send({ code: 'TIDINGS_ERR_NOT_FOUND', message: 'GET /v1/stream is the WebSocket endpoint: send Upgrade: websocket' });
@@ -122,7 +129,13 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     await verified(req, reply);
     if (!isUserToken(req.principal!)) throw new ApiError('TIDINGS_ERR_FORBIDDEN', 'service tokens cannot read a user inbox');
   };
-  app.get('/v1/me/notifications', { preHandler: userAuth, schema: { querystring: InboxQuery } }, async (req) => {
+  const pageSchema = {
+    summary: 'An inbox page, newest first, with the stream position it is complete up to',
+    querystring: InboxQuery,
+    response: { 200: InboxPageSchema },
+    tags: ['inbox'],
+  };
+  app.get('/v1/me/notifications', { preHandler: userAuth, schema: pageSchema }, async (req) => {
     const q = req.query as { limit?: number; before?: string; status?: 'unread' | 'all'; archived?: boolean };
     const userId = req.principal!.sub;
     return inboxPage(deps.pool, {
@@ -135,10 +148,20 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
       archived: q.archived ?? false,
     });
   });
-  app.get('/v1/me/unread-count', { preHandler: userAuth }, async (req) => ({ unread: await unreadCount(deps.pool, req.principal!.sub) }));
+  const countSchema = { summary: 'Unread, unarchived notifications', response: { 200: UnreadCountSchema }, tags: ['inbox'] };
+  app.get('/v1/me/unread-count', { preHandler: userAuth, schema: countSchema }, async (req) => ({
+    unread: await unreadCount(deps.pool, req.principal!.sub),
+  }));
 
+  const stateSummaries = { read: 'Mark as read', seen: 'Mark as seen', archive: 'Archive', unarchive: 'Unarchive' } as const;
   for (const kind of ['read', 'seen', 'archive', 'unarchive'] as const satisfies readonly StateKind[]) {
-    app.post(`/v1/me/notifications/${kind}`, { preHandler: userAuth, schema: { body: StateRequest } }, async (req, reply) => {
+    const stateSchema = {
+      summary: `${stateSummaries[kind]} notifications (by ids, or all): produces state events; 202 once durable in Kafka`,
+      body: StateRequest,
+      response: { 202: AcceptedResponse },
+      tags: ['inbox'],
+    };
+    app.post(`/v1/me/notifications/${kind}`, { preHandler: userAuth, schema: stateSchema }, async (req, reply) => {
       const body = req.body as { ids?: string[]; all?: true };
       if ((body.ids === undefined) === (body.all === undefined)) {
         throw new ApiError('TIDINGS_ERR_VALIDATION', 'give exactly one of ids, all', [{ path: '/', message: 'must have exactly one of ids, all' }]);

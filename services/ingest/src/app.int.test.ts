@@ -60,7 +60,14 @@ test('GET /openapi.json documents every producer route without auth', async () =
   assert.equal(res.statusCode, 200);
   const doc = res.json<{ openapi: string; paths: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>> }>();
   assert.match(doc.openapi, /^3\./);
-  assert.deepEqual(Object.keys(doc.paths).sort(), ['/v1/notifications', '/v1/notifications/batch', '/v1/topics/{topic}/subscribers/{userId}']);
+  assert.deepEqual(Object.keys(doc.paths).sort(), [
+    '/healthz',
+    '/metrics',
+    '/readyz',
+    '/v1/notifications',
+    '/v1/notifications/batch',
+    '/v1/topics/{topic}/subscribers/{userId}',
+  ]);
   assert.ok(doc.paths['/v1/notifications']!['post']!.requestBody, 'request body schema documented');
   assert.ok(doc.paths['/v1/notifications']!['post']!.responses!['202'], '202 documented');
   assert.ok(doc.paths['/v1/notifications/batch']!['post']);

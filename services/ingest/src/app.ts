@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '@tidings/auth';
 import type { AtomicSender, TopicNames } from '@tidings/kafka';
-import { ApiError, createHttpServer, type Logger } from '@tidings/runtime';
+import { ApiError, createHttpServer, registerOpenApi, type Logger } from '@tidings/runtime';
 import { BATCH_BODY_LIMIT } from './limits.js';
 import { registerNotificationRoutes } from './notifications.js';
 import { registerTopicRoutes } from './topics.js';
@@ -45,14 +44,10 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     },
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Tidings ingest API', version: '1.0.0' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      security: [{ bearer: [] }],
-    },
+  await registerOpenApi(app, {
+    title: 'Tidings ingest API',
+    description: 'Producers send notifications and manage topic subscriptions, with service tokens (scopes `notifications:write`, `topics:write`).',
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(rateLimit, {
     global: false,

@@ -72,7 +72,12 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: IngestDep
       bodyLimit: SINGLE_BODY_LIMIT,
       onRequest: writeAuth,
       config: limited,
-      schema: { body: NotificationRequest, response: { 202: AcceptedResponse }, tags: ['notifications'] },
+      schema: {
+        summary: 'Send one notification to a user, up to 1000 users or a topic; 202 once durable in Kafka',
+        body: NotificationRequest,
+        response: { 202: AcceptedResponse },
+        tags: ['notifications'],
+      },
     },
     async (request, reply) => {
       const body = request.body as NotificationRequest;
@@ -94,7 +99,12 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: IngestDep
     {
       onRequest: writeAuth,
       config: limited,
-      schema: { body: BatchRequest, response: { 202: AcceptedResponse }, tags: ['notifications'] },
+      schema: {
+        summary: 'Send up to 1000 notifications, all or none; 202 once durable in Kafka',
+        body: BatchRequest,
+        response: { 202: AcceptedResponse },
+        tags: ['notifications'],
+      },
     },
     async (request, reply) => {
       const { notifications } = request.body as BatchRequest;

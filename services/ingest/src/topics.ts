@@ -10,13 +10,16 @@ const SubscriberParams = Type.Object({ topic: Topic, userId: UserId });
 /** `PUT|DELETE /v1/topics/:topic/subscribers/:userId` (scope `topics:write`); both idempotent, 204. */
 export function registerTopicRoutes(app: FastifyInstance, deps: IngestDeps): void {
   const topicAuth = authenticate(deps.verify, 'topics:write');
-  const opts = { onRequest: topicAuth, schema: { params: SubscriberParams, tags: ['topics'] } };
-  app.put('/v1/topics/:topic/subscribers/:userId', opts, async (request, reply) => {
+  const opts = (summary: string) => ({
+    onRequest: topicAuth,
+    schema: { summary, params: SubscriberParams, response: { 204: Type.Null({ description: 'Done; repeating it changes nothing' }) }, tags: ['topics'] },
+  });
+  app.put('/v1/topics/:topic/subscribers/:userId', opts('Subscribe a user to a topic'), async (request, reply) => {
     const { topic, userId } = request.params as { topic: string; userId: string };
     await subscribe(deps.pool, topic, userId);
     return reply.code(204).send();
   });
-  app.delete('/v1/topics/:topic/subscribers/:userId', opts, async (request, reply) => {
+  app.delete('/v1/topics/:topic/subscribers/:userId', opts('Unsubscribe a user from a topic'), async (request, reply) => {
     const { topic, userId } = request.params as { topic: string; userId: string };
     await unsubscribe(deps.pool, topic, userId);
     return reply.code(204).send();

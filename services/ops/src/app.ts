@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '@tidings/auth';
 import type { AtomicSender, TopicNames } from '@tidings/kafka';
-import { createHttpServer, type Logger } from '@tidings/runtime';
+import { createHttpServer, registerOpenApi, type Logger } from '@tidings/runtime';
 import { createGuard } from './guard.js';
 import { createOpsMetrics } from './metrics.js';
 import { createRebuildManager } from './rebuild/manager.js';
@@ -48,6 +48,10 @@ export async function buildOpsApp(deps: OpsDeps): Promise<FastifyInstance> {
       postgres: async () => void (await deps.pool.query('SELECT 1')),
       kafka: async () => void (await deps.admin.listTopics()),
     },
+  });
+  await registerOpenApi(app, {
+    title: 'Tidings ops API',
+    description: 'History, redelivery, projection rebuilds, dead letters, lag and the audit log, with service tokens (scopes `ops:read`, `ops:write`); every request is audited.',
   });
   const metrics = createOpsMetrics(deps.registry);
   const guard = createGuard({ verify: deps.verify, pool: deps.pool, logger: deps.logger, metrics });

@@ -17,13 +17,15 @@ const checkRetryBody = compile(Type.Object({ value: Type.Optional(Type.Unknown()
 
 /** POST routes: scope `ops:write`, each audited with its parameters and outcome. */
 export function registerActionRoutes(app: FastifyInstance, { deps, guard, metrics, rebuilds }: OpsContext): void {
-  app.post('/v1/ops/redeliver', { onRequest: guard.require('ops:write', 'redeliver'), schema: { body: RedeliverBody } }, async (req, reply) => {
+  const redeliverSchema = { summary: "Push a user's events again to their live sockets, from a cursor or a time", tags: ['redeliver'], body: RedeliverBody };
+  app.post('/v1/ops/redeliver', { onRequest: guard.require('ops:write', 'redeliver'), schema: redeliverSchema }, async (req, reply) => {
     const body = req.body as { userId: string; fromCursor?: string; fromTime?: string };
     const r = await guard.run(req, 'redeliver', body, () => requestRedeliver(deps.sender, deps.topics.control, deps.epoch, body), (x) => x);
     return reply.code(202).send(r);
   });
 
-  app.post('/v1/ops/rebuild', { onRequest: guard.require('ops:write', 'rebuild'), schema: { body: RebuildBody } }, async (req, reply) => {
+  const rebuildSchema = { summary: 'Rebuild the projections into fresh tables and swap them in; 202 with the job, then poll it', tags: ['rebuild'], body: RebuildBody };
+  app.post('/v1/ops/rebuild', { onRequest: guard.require('ops:write', 'rebuild'), schema: rebuildSchema }, async (req, reply) => {
     const { source } = req.body as { source: RebuildSource };
     const actor = req.principal!.sub;
     // The outcome gets its own audit row when the job ends, minutes after this request.
@@ -45,7 +47,14 @@ export function registerActionRoutes(app: FastifyInstance, { deps, guard, metric
 
   app.post(
     '/v1/ops/dlq/:id/retry',
-    { onRequest: guard.require('ops:write', 'dlq.retry'), schema: { params: Type.Object({ id: Type.String({ pattern: '^\\d{1,19}$' }) }) } },
+    {
+      onRequest: guard.require('ops:write', 'dlq.retry'),
+      schema: {
+        summary: 'Send a dead letter to the events topic again, optionally corrected (body `{"value": …}`)',
+        tags: ['dlq'],
+        params: Type.Object({ id: Type.String({ pattern: '^\\d{1,19}$' }) }),
+      },
+    },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       const checked = checkRetryBody(req.body ?? {});
@@ -66,7 +75,8 @@ export function registerActionRoutes(app: FastifyInstance, { deps, guard, metric
     },
   );
 
-  app.post('/v1/ops/dlq/retry-all', { onRequest: guard.require('ops:write', 'dlq.retry-all') }, async (req, reply) => {
+  const retryAllSchema = { summary: 'Send every pending dead letter that now validates to the events topic again', tags: ['dlq'] };
+  app.post('/v1/ops/dlq/retry-all', { onRequest: guard.require('ops:write', 'dlq.retry-all'), schema: retryAllSchema }, async (req, reply) => {
     const r = await guard.run(
       req,
       'dlq.retry-all',

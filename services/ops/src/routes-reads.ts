@@ -19,6 +19,8 @@ export function registerReadRoutes(app: FastifyInstance, { deps, guard, rebuilds
     {
       onRequest: guard.require('ops:read', 'history'),
       schema: {
+        summary: "A user's events from the log mirror, in log order, between two cursors or times",
+        tags: ['history'],
         params: Type.Object({ userId: UserId }),
         querystring: Type.Object(
           { from: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), to: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })), limit: Limit },
@@ -45,7 +47,8 @@ export function registerReadRoutes(app: FastifyInstance, { deps, guard, rebuilds
     },
   );
 
-  app.get('/v1/ops/lag', { onRequest: guard.require('ops:read', 'lag') }, async (req) =>
+  const lagSchema = { summary: "Per partition: Kafka's log end, the persister's committed offset, the Postgres watermark and each configured gateway's feed lag", tags: ['lag'] };
+  app.get('/v1/ops/lag', { onRequest: guard.require('ops:read', 'lag'), schema: lagSchema }, async (req) =>
     guard.run(req, 'lag', {}, async () => ({
       partitions: await partitionLag(deps.admin, deps.pool, deps.topics.events, deps.persisterGroupId, deps.gatewayUrls),
     })),
@@ -55,7 +58,11 @@ export function registerReadRoutes(app: FastifyInstance, { deps, guard, rebuilds
     '/v1/ops/dlq',
     {
       onRequest: guard.require('ops:read', 'dlq.list'),
-      schema: { querystring: Type.Object({ limit: Limit, after: Type.Optional(Decimal), pending: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) },
+      schema: {
+        summary: 'Dead letters: records a consumer could not validate',
+        tags: ['dlq'],
+        querystring: Type.Object({ limit: Limit, after: Type.Optional(Decimal), pending: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      },
     },
     async (req) => {
       const q = req.query as { limit?: number; after?: string; pending?: boolean };
@@ -68,6 +75,8 @@ export function registerReadRoutes(app: FastifyInstance, { deps, guard, rebuilds
     {
       onRequest: guard.require('ops:read', 'audit.list'),
       schema: {
+        summary: 'The audit log, newest first',
+        tags: ['audit'],
         querystring: Type.Object(
           { limit: Limit, before: Type.Optional(Decimal), action: Type.Optional(Type.String({ maxLength: 64 })), actor: Type.Optional(Type.String({ maxLength: 256 })) },
           { additionalProperties: false },
@@ -80,13 +89,17 @@ export function registerReadRoutes(app: FastifyInstance, { deps, guard, rebuilds
     },
   );
 
-  app.get('/v1/ops/rebuild', { onRequest: guard.require('ops:read', 'rebuild.list') }, async (req) =>
+  const listSchema = { summary: 'Rebuilds this ops process ran or runs', tags: ['rebuild'] };
+  app.get('/v1/ops/rebuild', { onRequest: guard.require('ops:read', 'rebuild.list'), schema: listSchema }, async (req) =>
     guard.run(req, 'rebuild.list', {}, async () => ({ rebuilds: rebuilds.list() }), (r) => ({ rebuilds: r.rebuilds.length })),
   );
 
   app.get(
     '/v1/ops/rebuild/:id',
-    { onRequest: guard.require('ops:read', 'rebuild.status'), schema: { params: Type.Object({ id: RebuildId }) } },
+    {
+      onRequest: guard.require('ops:read', 'rebuild.status'),
+      schema: { summary: "A rebuild's progress", tags: ['rebuild'], params: Type.Object({ id: RebuildId }) },
+    },
     async (req) => {
       const { id } = req.params as { id: string };
       return guard.run(
