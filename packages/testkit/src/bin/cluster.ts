@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClusterOptions } from '../cluster/options.js';
@@ -49,8 +50,11 @@ try {
   );
   const file = join(resultsDir, `cluster-${result.startedAt.replace(/[:.]/g, '-')}.json`);
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ command: `npm run cluster${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`, ...result }, null, 2)}\n`);
-  process.stdout.write(`\nnode events:\n${nodeEventLines(result)}\n\n${phaseTable(result)}\n\n${summaryLines(result)}\nresults: ${file}\n`);
+  const command = `npm run cluster${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  // The load average says how busy the shared machine was while the run's own processes were on it.
+  const machine = { cpus: cpus().length, loadavg1m: Number(loadavg()[0]!.toFixed(2)) };
+  writeFileSync(file, `${JSON.stringify({ command, machine, ...result }, null, 2)}\n`);
+  process.stdout.write(`\nnode events:\n${nodeEventLines(result)}\n\n${phaseTable(result)}\n\n${summaryLines(result)}\nmachine: ${machine.cpus} cpus, load average ${machine.loadavg1m} (1 min)\nresults: ${file}\n`);
   exitCode = result.ok ? 0 : 1;
 } finally {
   clearTimeout(deadline);

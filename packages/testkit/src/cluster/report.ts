@@ -47,6 +47,8 @@ export function summaryLines(result: ClusterResult): string {
     `load: ${result.load.sent} sent, ${result.load.accepted} accepted, ${result.load.rejected} not (by status: ${JSON.stringify(result.load.statuses)})`,
     `watermarks: ${w.samples} partition readings (${w.snapshotErrors} failed snapshots), ${w.regressions.length} regressions, ${w.overshoots.length} overshoots, against ${w.committedRecords} committed records; at the log end after the drain: ${result.reachedLogEnd ? 'yes' : 'NO'}`,
   ];
+  const still = w.longestStandstill;
+  if (still) out.push(`  longest watermark standstill: ${((still.toMs - still.fromMs) / 1000).toFixed(1)} s (partition ${still.partition}, ${fmtAt(still.fromMs)} to ${fmtAt(still.toMs)})`);
   for (const f of [...w.regressions, ...w.overshoots].slice(0, 10)) out.push(`  watermark p${f.partition} = ${f.watermark} at ${fmtAt(f.atMs)}: ${f.detail}`);
   for (const crash of result.crashes) out.push(`crash: ${crash}`);
   for (const error of result.errors) out.push(`error: ${error}`);

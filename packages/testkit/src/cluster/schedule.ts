@@ -59,8 +59,12 @@ export const STEPS: readonly Step[] = [
     phase: 'persister SIGKILL + restart',
     async run(ctx) {
       await ctx.event('persister-2 SIGKILL', () => ctx.nodes.kill('persister-2'));
-      // Down for ~3 s of load: its partitions stall until the group notices (session timeout),
-      // so Postgres lags the live feed and resuming clients must wait for the watermark (G3).
+      // Its partitions stall until the group notices (session timeout), so Postgres lags the live
+      // feed. Clients that lose their socket now resume while it lags: their replay must wait for
+      // the watermark, with live events buffered, and still show no gap (G3).
+      const cut = ctx.clients.filter((_, i) => i % 6 === 0);
+      for (const c of cut) c.cut();
+      ctx.note(`${cut.length} client sockets cut (no close frame): they resume while Postgres lags`);
       const n = await ctx.accepted(ctx.ratePerSec * 3, 10000);
       ctx.note(`${n} notifications accepted while persister-2 was down`);
       await ctx.event('persister-2 restarted (same instance id)', () => ctx.nodes.start('persister', 'persister-2'));

@@ -3,7 +3,7 @@ import { judgeSequence, userLog } from '../chaos/check.js';
 import type { ChaosClient } from '../chaos/clients.js';
 import { readCommittedLog } from './log-reader.js';
 import { phaseAt, phaseRows, totalRow, type Phase, type PhaseRow } from './phases.js';
-import { checkWatermarks, partitionLogs, type WatermarkFinding, type WatermarkSample } from './watermark-check.js';
+import { checkWatermarks, longestStandstill, partitionLogs, type Standstill, type WatermarkFinding, type WatermarkSample } from './watermark-check.js';
 
 /** What the clients saw, beyond the per-phase counts. */
 export interface ClientSummary {
@@ -28,6 +28,8 @@ export interface WatermarkSummary {
   overshoots: WatermarkFinding[];
   /** Committed records in the log (what had to be stored). */
   committedRecords: number;
+  /** The longest a partition's watermark stood still before moving on (how long persisting paused). */
+  longestStandstill?: Standstill | undefined;
 }
 
 export interface VerdictInputs {
@@ -96,6 +98,13 @@ export async function judgeRun(input: VerdictInputs): Promise<Verdict> {
     phases,
     total: totalRow(phases),
     clients,
-    watermarks: { samples: wm.samples, snapshotErrors: input.snapshotErrors, regressions: wm.regressions, overshoots: wm.overshoots, committedRecords: committed.length },
+    watermarks: {
+      samples: wm.samples,
+      snapshotErrors: input.snapshotErrors,
+      regressions: wm.regressions,
+      overshoots: wm.overshoots,
+      committedRecords: committed.length,
+      longestStandstill: longestStandstill(input.samples),
+    },
   };
 }

@@ -124,3 +124,27 @@ export function checkWatermarks(samples: readonly WatermarkSample[], logs: Reado
   }
   return verdict;
 }
+
+/** The longest a partition's watermark stood still between readings (persister outages, rebalances). */
+export interface Standstill {
+  partition: number;
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * The longest interval between a reading and the next reading of the same
+ * partition with a higher watermark. Only intervals that end in an advance
+ * count, so the quiet after the load (nothing left to persist) is not one.
+ */
+export function longestStandstill(samples: readonly WatermarkSample[]): Standstill | undefined {
+  const since = new Map<number, { atMs: number; watermark: bigint }>();
+  let longest: Standstill | undefined;
+  for (const s of [...samples].sort((a, b) => a.atMs - b.atMs)) {
+    const last = since.get(s.partition);
+    if (last !== undefined && s.watermark <= last.watermark) continue;
+    if (last !== undefined && (!longest || s.atMs - last.atMs > longest.toMs - longest.fromMs)) longest = { partition: s.partition, fromMs: last.atMs, toMs: s.atMs };
+    since.set(s.partition, { atMs: s.atMs, watermark: s.watermark });
+  }
+  return longest;
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkWatermarks, partitionLogs, type LogRecord, type WatermarkSample } from './watermark-check.js';
+import { checkWatermarks, longestStandstill, partitionLogs, type LogRecord, type WatermarkSample } from './watermark-check.js';
 
 // Partition 0 holds records at 0..5 with transaction markers at 3 and 7 (absent from a
 // read-committed read); the log ends at 8. Partition 1 holds 0..1, marker at 2, end 3.
@@ -81,4 +81,11 @@ test('an id repeated in the log is required at none of its offsets (stored once,
   );
   assert.deepEqual(l.get(2), { end: 3n, required: [1n] });
   assert.deepEqual(checkWatermarks([sample(1, 2, 3n, 0n, [0n, 1n])], l).overshoots, []);
+});
+
+test('the longest standstill ends at an advance; the quiet at the end is not one', () => {
+  const w = (atMs: number, partition: number, watermark: bigint) => sample(atMs, partition, watermark, 0n, []);
+  const s = longestStandstill([w(0, 0, 1n), w(100, 0, 2n), w(200, 0, 2n), w(900, 0, 2n), w(1000, 0, 5n), w(0, 1, 1n), w(400, 1, 3n), w(5000, 1, 3n)]);
+  assert.deepEqual(s, { partition: 0, fromMs: 100, toMs: 1000 });
+  assert.equal(longestStandstill([]), undefined);
 });
