@@ -17,6 +17,7 @@ interface Container {
   env?: { name: string }[];
   readinessProbe?: { httpGet?: { path: string } };
   livenessProbe?: { httpGet?: { path: string } };
+  lifecycle?: { preStop?: { exec?: { command: string[] } } };
 }
 
 const dir = new URL('../../../../infra/k8s/', import.meta.url);
@@ -43,6 +44,11 @@ test('every workload has probes on /readyz and /healthz, a grace period and a di
     assert.equal(c.livenessProbe?.httpGet?.path, '/healthz', w.metadata.name);
     assert.ok(pod.terminationGracePeriodSeconds >= 30, `${w.metadata.name} drains for at least 30 s`);
     assert.ok(docs.some((d) => d.kind === 'PodDisruptionBudget' && d.metadata.name === w.metadata.name), `${w.metadata.name} has a PDB`);
+    // Services behind a load balancer keep serving while endpoints are removed (the persister has no traffic).
+    if (w.metadata.name !== 'tidings-persister') {
+      const sleep = c.lifecycle?.preStop?.exec?.command;
+      assert.ok(sleep?.[0] === 'sleep' && Number(sleep[1]) >= 3 && Number(sleep[1]) < pod.terminationGracePeriodSeconds, `${w.metadata.name} has a preStop sleep shorter than its grace period`);
+    }
   }
 });
 
