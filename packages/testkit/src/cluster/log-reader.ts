@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { LogRecord } from './watermark-check.js';
+import { settlesWithin } from '../testing/settle.js';
 
 /**
  * Reads a topic from the beginning to `ends` (per partition, e.g. the end
@@ -42,12 +43,7 @@ export async function readCommittedLog(brokers: string, topic: string, ends: Rea
       },
     });
     if (behind().length === 0) return records;
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      finished.then(() => 'done' as const),
-      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    const outcome = await settlesWithin(finished, timeoutMs);
     if (outcome === 'timeout') {
       const left = behind().map(([p, end]) => `p${p} ${reached.get(p) ?? 0n}/${end}`);
       throw new Error(`reading ${topic}: not at the end within ${timeoutMs} ms (${left.join(', ')})`);

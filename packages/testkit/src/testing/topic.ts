@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { settlesWithin } from './settle.js';
 
 /** A record as a test sees it: position, key, value and headers as strings. */
 export interface TopicRecord {
@@ -59,12 +60,7 @@ export async function readTopic(
       },
     });
     if (until(records)) return records;
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      finished.then(() => 'done' as const),
-      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    const outcome = await settlesWithin(finished, timeoutMs);
     if (outcome === 'timeout') {
       throw new Error(`reading ${topic}: condition not met within ${timeoutMs} ms; read ${records.length} records, last: ${JSON.stringify(records.slice(-3))}`);
     }
