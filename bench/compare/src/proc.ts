@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** A server process this bench started (peer node or broker). */
@@ -59,20 +58,6 @@ export async function spawnServer(
     await exited;
   };
   return { proc, url, exited, lines, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
-}
-
-/** Resident set size of a process, in bytes (Linux /proc). */
-export function rssBytes(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(m[1]) * 1024;
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createNamespace, loadStackConfig, startInfra, startStack, testAuthEnv, tokenFor } from '@tidings/testkit';
+import { cpuSeconds, createNamespace, loadStackConfig, openFileLimit, rssBytes, startInfra, startStack, testAuthEnv, tokenFor } from '@tidings/testkit';
 import { openFleet } from './clients.js';
 import { startProbe } from './probe.js';
 import { runLoad } from './load.js';
 import { parseOptions } from './options.js';
-import { cpuSeconds, openFileLimit, rssBytes } from './proc.js';
 import { percentile, round, table, type Row } from './report.js';
 
 /**

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { cpuSeconds } from '@tidings/testkit';
 
 /**
  * CPU time (user + system, ms) a process has used, from /proc (Linux). On a
@@ -8,9 +8,7 @@ import { readFileSync } from 'node:fs';
 export function cpuMs(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return cpuSeconds(pid) * 1000;
   } catch {
     return undefined;
   }

@@ -41,3 +41,4 @@ export type { TopicRecord } from './testing/topic.js';
 export { waitForWatermarks } from './testing/watermarks.js';
 export { useNamespace, useStack } from './testing/fixture.js';
 export type { NamespaceFixture, StackFixture, StackFixtureOptions } from './testing/fixture.js';
+export { cpuSeconds, openFileLimit, rssBytes } from './testing/processes.js';

@@ -1,6 +1,7 @@
 import { startFleet, type Fleet } from '../fleet.js';
 import type { CompareOptions } from '../options.js';
-import { cpuSeconds, sleep } from '../proc.js';
+import { cpuSeconds } from '@tidings/testkit';
+import { sleep } from '../proc.js';
 import { START } from '../systems/index.js';
 import type { SystemHandle } from '../systems/system.js';
 import type { BenchUser, SystemName } from '../types.js';

@@ -1,5 +1,6 @@
 import { startFleet } from '../fleet.js';
-import { rssBytes, sleep } from '../proc.js';
+import { rssBytes } from '@tidings/testkit';
+import { sleep } from '../proc.js';
 import { START } from '../systems/index.js';
 import { makeUsers, round, type Ctx, type SystemRun } from './common.js';
 

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
+import { cpuSeconds } from '@tidings/testkit';
 
 /**
  * CPU seconds the ops service's Postgres backends have used so far, read
@@ -13,9 +13,7 @@ export async function opsBackendCpu(pool: pg.Pool): Promise<Map<number, number> 
   const out = new Map<number, number>();
   for (const { pid } of r.rows) {
     try {
-      const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-      // utime and stime, in clock ticks (100 per second on Linux).
-      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+      out.set(pid, cpuSeconds(pid));
     } catch {
       return null;
     }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
 /** Every process whose ancestry leads to `pid`, from /proc (Linux). */
@@ -48,4 +49,31 @@ export async function survivors(pids: Iterable<number>, graceMs = 5000): Promise
     left = left.filter(alive);
   }
   return Promise.all(left.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').then((c) => `${pid} ${c.replaceAll('\0', ' ')}`, () => String(pid))));
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat
+ * (Linux). Benches report CPU per unit of work next to throughput because,
+ * on a shared machine, the first does not depend on the neighbours and the
+ * second does. Throws when the process is gone.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start at ") ";
+  // utime and stime are fields 14 and 15, in clock ticks (USER_HZ = 100).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resident set size of a process, in bytes (Linux /proc). */
+export function rssBytes(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+/** This process's open-file limit (soft), which caps connections per process. */
+export function openFileLimit(): number {
+  const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return m ? Number(m[1]) : Number.POSITIVE_INFINITY;
 }
