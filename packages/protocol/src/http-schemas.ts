@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Priority } from './envelope.js';
 import type { ErrorBody, InboxItem, InboxPage, UnreadCount } from './http.js';
+import { agree, type Identical } from './schema-tie.js';
 
 /**
  * JSON Schemas of the HTTP answers, for the services' response schemas and,
@@ -48,10 +49,7 @@ export const ErrorBodySchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Compile-time: A and B are mutually assignable. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const agree = <T extends true>(): T | undefined => undefined;
-agree<Same<Static<typeof InboxItemSchema>, InboxItem>>();
-agree<Same<Static<typeof InboxPageSchema>, InboxPage>>();
-agree<Same<Static<typeof UnreadCountSchema>, UnreadCount>>();
-agree<Same<Static<typeof ErrorBodySchema>, ErrorBody>>();
+agree<Identical<Static<typeof InboxItemSchema>, InboxItem>>();
+agree<Identical<Static<typeof InboxPageSchema>, InboxPage>>();
+agree<Identical<Static<typeof UnreadCountSchema>, UnreadCount>>();
+agree<Identical<Static<typeof ErrorBodySchema>, ErrorBody>>();

@@ -45,6 +45,43 @@ export { AcceptedResponse, BatchRequest, NotificationRequest, StateRequest } fro
 export type { ErrorBody, InboxItem, InboxPage, UnreadCount } from './http.js';
 export { ErrorBodySchema, InboxItemSchema, InboxPageSchema, UnreadCountSchema } from './http-schemas.js';
 export { ERRORS, errorStatus } from './errors.js';
+export type {
+  AuditLogEntry,
+  AuditPage,
+  DeadLetter,
+  DeadLetterPage,
+  DeadLetterRetried,
+  DeadLetterRetryAll,
+  GatewayPosition,
+  HistoryEvent,
+  HistoryPage,
+  LagReport,
+  PartitionLag,
+  PhaseStats,
+  RebuildList,
+  RebuildPhase,
+  RebuildSource,
+  RebuildState,
+  RebuildStatus,
+  RedeliverAccepted,
+} from './ops-http.js';
+export {
+  AuditLogEntrySchema,
+  AuditPageSchema,
+  DeadLetterPageSchema,
+  DeadLetterRetriedSchema,
+  DeadLetterRetryAllSchema,
+  DeadLetterSchema,
+  HistoryEventSchema,
+  HistoryPageSchema,
+  LagReportSchema,
+  PartitionLagSchema,
+  RebuildListSchema,
+  RebuildStatusSchema,
+  RedeliverAcceptedSchema,
+} from './ops-http-schemas.js';
+export { REBUILD_ERRORS } from './rebuild-errors.js';
+export type { RebuildErrorCode } from './rebuild-errors.js';
 export { RedeliverCommand } from './control.js';
 export type { ControlCommand } from './control.js';
 export type { ErrorCode } from './errors.js';
