@@ -59,8 +59,8 @@ const sharedPaths = (): Paths => ({
 });
 
 /**
- * Routes without a success schema (ops, so far) still answer JSON objects;
- * without this the plugin would document them as a bare `200`.
+ * A route without a success schema (every API route has one now) would still
+ * answer a JSON object; without this the plugin would document a bare `200`.
  */
 function withSuccess({ schema, url }: { schema: FastifySchema | undefined; url: string }): { schema: FastifySchema; url: string } {
   const response = { ...(schema?.response as Record<string, unknown> | undefined) };

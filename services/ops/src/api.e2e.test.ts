@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, type TidingsClient } from '@tidings/client';
 import { createAtomicSender, createKafka, toMessage, type AtomicSender } from '@tidings/kafka';
-import type { EventMessage, SyncedMessage } from '@tidings/protocol';
+import type { AuditPage, DeadLetter, DeadLetterPage, EventMessage, HistoryPage, LagReport, SyncedMessage } from '@tidings/protocol';
 import {
   openSocket,
   readTopic,
@@ -59,6 +59,9 @@ async function waitPastRecord(needle: string, copies = 1): Promise<void> {
     return r.rows.length > 0 && BigInt(r.rows[0]!.next) > BigInt(last.offset);
   }, `the persister to pass ${needle} #${copies} at ${last.partition}@${last.offset}`);
 }
+
+/** The answers' response schemas drive serialisation: a field they lacked would be missing here. */
+const keys = (o: object) => Object.keys(o).sort();
 
 /** Polls state that is only visible by asking (a short interval, a deadline). */
 async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20000): Promise<void> {
@@ -117,14 +120,16 @@ test('history pages a user\'s events in log order, bounded by time or cursor; ba
   const user = uniqueUser('hist');
   const t0 = Date.parse('2025-06-01T00:00:00.000Z');
   const ids = await send(user, 15, (i) => new Date(t0 + i * 60000).toISOString());
-  type Page = { events: { offset: string; cursor: string; event: { id: string; time: string } }[]; next?: string };
-  const get = (q: string) => requestJson<Page>('GET', ops(`/v1/ops/users/${user}/events${q}`), { token: opsToken });
+  const get = (q: string) => requestJson<HistoryPage>('GET', ops(`/v1/ops/users/${user}/events${q}`), { token: opsToken });
 
   // More than 10 events: log order is numeric (offset 9 before offset 10), across two pages.
   const first = await get('?limit=10');
   assert.equal(first.status, 200, JSON.stringify(first.body));
   assert.deepEqual(first.body.events.map((e) => e.event.id), ids.slice(0, 10));
   assert.ok(first.body.next);
+  const e0 = first.body.events[0]!;
+  assert.deepEqual([keys(e0), keys(e0.event)], [['cursor', 'event', 'offset', 'partition'], ['data', 'id', 'source', 'time', 'type', 'userId']]);
+  assert.deepEqual([e0.event.userId, e0.event.source, (e0.event.data as { title: string }).title], [user, 'billing', '#0']);
   const second = await get(`?limit=10&from=${first.body.next}`);
   assert.deepEqual(second.body.events.map((e) => e.event.id), ids.slice(10));
   assert.equal(second.body.next, undefined);
@@ -220,7 +225,8 @@ test('a dead letter fixed and retried is persisted once, however often it is ret
   ]);
   for (const needle of [eventId, misKeyedId, '{"truncated']) await waitPastRecord(needle);
 
-  type Letters = { letters: { id: string; reason: string; value: string; retryCount: number }[]; pending: number };
+  /** Every letter here has a value (they came from records with one). */
+  type Letters = Omit<DeadLetterPage, 'letters'> & { letters: (DeadLetter & { value: string })[] };
   const list = await requestJson<Letters>('GET', ops('/v1/ops/dlq?pending=true'), { token: opsToken });
   assert.equal(list.status, 200);
   // Partitions are persisted concurrently, so letters are found by content, not position.
@@ -244,6 +250,8 @@ test('a dead letter fixed and retried is persisted once, however often it is ret
   assert.match(brokenLetter.reason, /title/);
   assert.match(misKeyedLetter.reason, /key/);
   assert.match(garbage.reason, /JSON/);
+  assert.deepEqual(keys(garbage), ['createdAt', 'id', 'key', 'offset', 'partition', 'reason', 'retriedAt', 'retryCount', 'value']);
+  assert.equal(typeof list.body.pending, 'number');
 
   // The stored value is still invalid: refused, with the failing field.
   const stale = await requestJson<{ code: string; issues: { path: string }[] }>('POST', ops(`/v1/ops/dlq/${brokenLetter.id}/retry`), { token: opsToken });
@@ -289,7 +297,7 @@ test('a dead letter fixed and retried is persisted once, however often it is ret
 });
 
 test('lag reports log end, persister committed and watermark per partition; the audit log lists every action newest first', async () => {
-  type Lag = { partitions: { partition: number; logEnd: string; persisterCommitted: string | null; watermark: string | null; persisterLag: string }[] };
+  type Lag = LagReport;
   const ends = await topicEndOffsets(t.env.brokers, t.ns.topics.events);
   // Nothing is being written now: the lag must drain to zero, with the log end Kafka reports.
   let lag: Lag | undefined;
@@ -300,14 +308,16 @@ test('lag reports log end, persister committed and watermark per partition; the 
     return lag.partitions.every((p) => p.persisterLag === '0');
   }, 'the persister lag to drain');
   assert.equal(lag!.partitions.length, 12);
+  assert.deepEqual(keys(lag!.partitions[0]!), ['gateways', 'logEnd', 'partition', 'persisterCommitted', 'persisterLag', 'watermark']);
   for (const p of lag!.partitions) {
     assert.equal(p.logEnd, ends[p.partition]);
     assert.equal(p.watermark ?? '0', p.logEnd, `partition ${p.partition}: the watermark is at the log end`);
     if (p.persisterCommitted !== null) assert.ok(BigInt(p.persisterCommitted) <= BigInt(p.logEnd));
   }
-  type Audit = { entries: { id: string; action: string; actor: string }[]; next?: string };
+  type Audit = AuditPage;
   const page1 = await requestJson<Audit>('GET', ops('/v1/ops/audit?limit=5'), { token: opsToken });
   assert.equal(page1.body.entries.length, 5);
+  assert.deepEqual(keys(page1.body.entries[0]!), ['action', 'actor', 'at', 'id', 'ok', 'params', 'result']);
   const ids = page1.body.entries.map((e) => BigInt(e.id));
   assert.deepEqual(ids, [...ids].sort((a, b) => (a > b ? -1 : 1)), 'newest first, by numeric id');
   const page2 = await requestJson<Audit>('GET', ops(`/v1/ops/audit?limit=5&before=${page1.body.next}`), { token: opsToken });

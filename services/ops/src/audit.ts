@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { AuditPage } from '@tidings/protocol';
 import type { Logger } from '@tidings/runtime';
 
 export interface AuditEntry {
@@ -27,16 +28,6 @@ export async function audit(pool: pg.Pool, logger: Logger, entry: AuditEntry): P
   ]);
 }
 
-export interface AuditRow {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  params: unknown;
-  result: unknown;
-  ok: boolean;
-}
-
 export interface AuditQuery {
   limit: number;
   /** Page token: rows with a smaller id (the previous page's `next`). */
@@ -46,7 +37,7 @@ export interface AuditQuery {
 }
 
 /** The audit log, newest first, keyset-paged by id. */
-export async function listAudit(pool: pg.Pool, q: AuditQuery): Promise<{ entries: AuditRow[]; next?: string }> {
+export async function listAudit(pool: pg.Pool, q: AuditQuery): Promise<AuditPage> {
   const cond: string[] = [];
   const params: unknown[] = [q.limit + 1];
   const add = (sql: string, v: unknown) => {

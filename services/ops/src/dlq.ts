@@ -1,19 +1,15 @@
 import type pg from 'pg';
 import { toMessage, type AtomicSender } from '@tidings/kafka';
-import { parseEnvelope, validateEnvelope, type Envelope, type ValidationIssue } from '@tidings/protocol';
+import {
+  parseEnvelope,
+  validateEnvelope,
+  type DeadLetter,
+  type DeadLetterPage,
+  type DeadLetterRetried,
+  type DeadLetterRetryAll,
+  type Envelope,
+} from '@tidings/protocol';
 import { ApiError } from '@tidings/runtime';
-
-export interface DeadLetter {
-  id: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: string | null;
-  reason: string;
-  createdAt: string;
-  retriedAt: string | null;
-  retryCount: number;
-}
 
 export interface DlqQuery {
   limit: number;
@@ -38,7 +34,7 @@ const toLetter = (r: Row): DeadLetter => ({
 });
 
 /** Dead letters oldest first, keyset-paged by id, with the reason each was refused. */
-export async function listDeadLetters(pool: pg.Pool, q: DlqQuery): Promise<{ letters: DeadLetter[]; pending: number; next?: string }> {
+export async function listDeadLetters(pool: pg.Pool, q: DlqQuery): Promise<DeadLetterPage> {
   const cond = ['id > $2'];
   if (q.pending) cond.push('retried_at IS NULL');
   const [r, pending] = await Promise.all([
@@ -49,13 +45,6 @@ export async function listDeadLetters(pool: pg.Pool, q: DlqQuery): Promise<{ let
   return { letters, pending: Number(pending.rows[0]!.n), ...(r.rows.length > q.limit ? { next: letters[letters.length - 1]!.id } : {}) };
 }
 
-export interface RetryResult {
-  id: string;
-  eventId: string;
-  userId: string;
-  retryCount: number;
-}
-
 /**
  * Re-produces one dead letter to the events topic (key = userId) — its
  * stored value, or a corrected `value` — once it validates as an envelope.
@@ -64,7 +53,7 @@ export interface RetryResult {
  * Produced before it is marked: a crash between the two leaves a letter
  * that looks unretried, and retrying it again is harmless.
  */
-export async function retryDeadLetter(pool: pg.Pool, sender: AtomicSender, eventsTopic: string, id: string, corrected?: unknown): Promise<RetryResult> {
+export async function retryDeadLetter(pool: pg.Pool, sender: AtomicSender, eventsTopic: string, id: string, corrected?: unknown): Promise<DeadLetterRetried> {
   const r = await pool.query<Row>(`SELECT ${COLUMNS} FROM dead_letters WHERE id = $1`, [id]);
   const letter = r.rows[0];
   if (!letter) throw new ApiError('TIDINGS_ERR_NOT_FOUND', `no dead letter ${id}`);
@@ -85,21 +74,14 @@ export async function retryDeadLetter(pool: pg.Pool, sender: AtomicSender, event
   return { id, eventId: checked.value.id, userId: checked.value.userId, retryCount: marked.rows[0]?.retry_count ?? letter.retry_count + 1 };
 }
 
-export interface RetryAllResult {
-  retried: number;
-  /** Letters whose stored value still fails validation (first 100), left pending. */
-  skipped: { id: string; issues: ValidationIssue[] }[];
-  skippedCount: number;
-}
-
 /**
  * Retries every pending letter whose stored value now validates (after a
  * fix to the validator or to the producer's schema), a page at a time: each
  * page is one Kafka transaction, then marked. Letters that still fail are
  * reported and left pending.
  */
-export async function retryAllDeadLetters(pool: pg.Pool, sender: AtomicSender, eventsTopic: string, pageSize = 500): Promise<RetryAllResult> {
-  const result: RetryAllResult = { retried: 0, skipped: [], skippedCount: 0 };
+export async function retryAllDeadLetters(pool: pg.Pool, sender: AtomicSender, eventsTopic: string, pageSize = 500): Promise<DeadLetterRetryAll> {
+  const result: DeadLetterRetryAll = { retried: 0, skipped: [], skippedCount: 0 };
   let after = '0';
   for (;;) {
     const page = await pool.query<Row>(`SELECT ${COLUMNS} FROM dead_letters WHERE retried_at IS NULL AND id > $1 ORDER BY dead_letters.id LIMIT $2`, [after, pageSize]);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { decodeCursor, encodeCursor } from '@tidings/protocol';
+import { decodeCursor, encodeCursor, type HistoryPage } from '@tidings/protocol';
 import { ApiError } from '@tidings/runtime';
 
 /**
@@ -16,14 +16,6 @@ export interface HistoryQuery {
   /** Exclusive for a time; inclusive for a cursor ("up to and including it"). */
   to?: Bound | undefined;
   limit: number;
-}
-
-export interface HistoryEvent {
-  partition: number;
-  offset: string;
-  /** The position of this event, to resume a socket or redeliver from. */
-  cursor: string;
-  event: { id: string; type: string; userId: string; time: string; source: string; data: unknown };
 }
 
 /** Parses a `from`/`to` parameter, refusing cursors of another epoch (another database or log incarnation). */
@@ -45,7 +37,7 @@ const invalid = (field: string, message: string) => new ApiError('TIDINGS_ERR_VA
  * in one partition, so (partition, offset) orders them and a cursor bound is
  * a row comparison the (user_id, partition, offset) index serves.
  */
-export async function userHistory(pool: pg.Pool, epoch: string, q: HistoryQuery): Promise<{ events: HistoryEvent[]; next?: string }> {
+export async function userHistory(pool: pg.Pool, epoch: string, q: HistoryQuery): Promise<HistoryPage> {
   const cond = ['user_id = $1'];
   const params: unknown[] = [q.userId, q.limit + 1];
   const add = (sql: string, ...values: unknown[]) => {

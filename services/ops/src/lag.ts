@@ -1,22 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
-
-export interface GatewayPosition {
-  /** The gateway's base URL, as configured in OPS_GATEWAY_URLS. */
-  node: string;
-  /** Records its live feed is behind the log end (null: the node did not answer or has not fetched this partition yet). */
-  lag: string | null;
-}
-
-export interface PartitionLag {
-  partition: number;
-  logEnd: string;
-  persisterCommitted: string | null;
-  watermark: string | null;
-  /** Records the persister still has to store (log end − watermark). */
-  persisterLag: string;
-  gateways: GatewayPosition[];
-}
+import type { PartitionLag } from '@tidings/protocol';
 
 /**
  * Per partition: Kafka log end vs the persister's committed offset vs the

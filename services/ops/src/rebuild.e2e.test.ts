@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { createAtomicSender, createKafka, type AtomicSender } from '@tidings/kafka';
+import type { RebuildStatus } from '@tidings/protocol';
 import {
   requestJson,
   topicEndOffsets,
   useStack,
   waitForWatermarks,
 } from '@tidings/testkit';
-import type { RebuildStatus } from './rebuild/job.js';
 import { inboxChecksum, inboxGaps, inboxVsFold, startLoad } from './testing/load.js';
 
 /**
@@ -61,6 +61,9 @@ async function waitForRebuild(id: string, timeoutMs = 100000): Promise<RebuildSt
 async function rebuild(source: 'mirror' | 'kafka'): Promise<RebuildStatus> {
   const s = await waitForRebuild((await startRebuild(source)).id);
   assert.equal(s.state, 'done', JSON.stringify(s.error));
+  // The status passes through its response schema: every field must survive it.
+  const fields = ['actor', 'catchupRounds', 'error', 'events', 'eventsPerSec', 'finishedAt', 'id', 'partitions', 'phase', 'phases', 'source', 'startedAt', 'state'];
+  assert.deepEqual(Object.keys(s).sort(), fields);
   return s;
 }
 

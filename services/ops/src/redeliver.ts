@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AtomicSender } from '@tidings/kafka';
 import { publishRedeliver } from '@tidings/gateway-service';
-import { decodeCursor, type RedeliverCommand } from '@tidings/protocol';
+import { decodeCursor, type RedeliverAccepted, type RedeliverCommand } from '@tidings/protocol';
 import { ApiError } from '@tidings/runtime';
 
 export interface RedeliverRequest {
@@ -18,7 +18,7 @@ export interface RedeliverRequest {
  * the gateways' log lines. A cursor from another epoch is refused here, where
  * the operator sees the error, rather than only in a gateway's log.
  */
-export async function requestRedeliver(sender: AtomicSender, controlTopic: string, epoch: string, req: RedeliverRequest): Promise<{ requestId: string }> {
+export async function requestRedeliver(sender: AtomicSender, controlTopic: string, epoch: string, req: RedeliverRequest): Promise<RedeliverAccepted> {
   if ((req.fromCursor === undefined) === (req.fromTime === undefined)) {
     throw new ApiError('TIDINGS_ERR_VALIDATION', 'give exactly one of fromCursor, fromTime', [{ path: '/', message: 'must have exactly one of fromCursor, fromTime' }]);
   }

@@ -1,10 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { compile, StringEnum, Timestamp, UserId } from '@tidings/protocol';
+import {
+  compile,
+  DeadLetterRetriedSchema,
+  DeadLetterRetryAllSchema,
+  RebuildStatusSchema,
+  RedeliverAcceptedSchema,
+  StringEnum,
+  Timestamp,
+  UserId,
+  type DeadLetterRetried,
+  type DeadLetterRetryAll,
+  type RebuildSource,
+  type RebuildStatus,
+  type RedeliverAccepted,
+} from '@tidings/protocol';
 import { ApiError } from '@tidings/runtime';
 import type { OpsContext } from './app.js';
 import { retryAllDeadLetters, retryDeadLetter } from './dlq.js';
-import type { RebuildSource, RebuildStatus } from './rebuild/job.js';
 import { requestRedeliver } from './redeliver.js';
 
 const RedeliverBody = Type.Object(
@@ -15,16 +28,20 @@ const RebuildBody = Type.Object({ source: StringEnum(['kafka', 'mirror'] as cons
 /** The retry body is optional as a whole, so it is checked in the handler (Fastify would refuse an absent body). */
 const checkRetryBody = compile(Type.Object({ value: Type.Optional(Type.Unknown()) }, { additionalProperties: false }));
 
-/** POST routes: scope `ops:write`, each audited with its parameters and outcome. */
+/**
+ * POST routes: scope `ops:write`, each audited with its parameters and
+ * outcome. As for the reads, `guard.run` names the protocol type of the
+ * answer and the 202 schema is that type's, so no field is dropped.
+ */
 export function registerActionRoutes(app: FastifyInstance, { deps, guard, metrics, rebuilds }: OpsContext): void {
-  const redeliverSchema = { summary: "Push a user's events again to their live sockets, from a cursor or a time", tags: ['redeliver'], body: RedeliverBody };
+  const redeliverSchema = { summary: "Push a user's events again to their live sockets, from a cursor or a time", tags: ['redeliver'], body: RedeliverBody, response: { 202: RedeliverAcceptedSchema } };
   app.post('/v1/ops/redeliver', { onRequest: guard.require('ops:write', 'redeliver'), schema: redeliverSchema }, async (req, reply) => {
     const body = req.body as { userId: string; fromCursor?: string; fromTime?: string };
-    const r = await guard.run(req, 'redeliver', body, () => requestRedeliver(deps.sender, deps.topics.control, deps.epoch, body), (x) => x);
+    const r = await guard.run<RedeliverAccepted>(req, 'redeliver', body, () => requestRedeliver(deps.sender, deps.topics.control, deps.epoch, body), (x) => x);
     return reply.code(202).send(r);
   });
 
-  const rebuildSchema = { summary: 'Rebuild the projections into fresh tables and swap them in; 202 with the job, then poll it', tags: ['rebuild'], body: RebuildBody };
+  const rebuildSchema = { summary: 'Rebuild the projections into fresh tables and swap them in; 202 with the job, then poll it', tags: ['rebuild'], body: RebuildBody, response: { 202: RebuildStatusSchema } };
   app.post('/v1/ops/rebuild', { onRequest: guard.require('ops:write', 'rebuild'), schema: rebuildSchema }, async (req, reply) => {
     const { source } = req.body as { source: RebuildSource };
     const actor = req.principal!.sub;
@@ -41,7 +58,7 @@ export function registerActionRoutes(app: FastifyInstance, { deps, guard, metric
         })
         .catch((err: unknown) => deps.logger.error({ err, rebuild: s.id }, 'could not audit the end of a rebuild'));
     };
-    const status = await guard.run(req, 'rebuild', { source }, () => rebuilds.start(source, actor, onFinished), (s) => ({ id: s.id }));
+    const status = await guard.run<RebuildStatus>(req, 'rebuild', { source }, () => rebuilds.start(source, actor, onFinished), (s) => ({ id: s.id }));
     return reply.code(202).header('location', `/v1/ops/rebuild/${status.id}`).send(status);
   });
 
@@ -53,6 +70,7 @@ export function registerActionRoutes(app: FastifyInstance, { deps, guard, metric
         summary: 'Send a dead letter to the events topic again, optionally corrected (body `{"value": …}`)',
         tags: ['dlq'],
         params: Type.Object({ id: Type.String({ pattern: '^\\d{1,19}$' }) }),
+        response: { 202: DeadLetterRetriedSchema },
       },
     },
     async (req, reply) => {
@@ -60,7 +78,7 @@ export function registerActionRoutes(app: FastifyInstance, { deps, guard, metric
       const checked = checkRetryBody(req.body ?? {});
       if (!checked.ok) throw new ApiError('TIDINGS_ERR_VALIDATION', 'request failed validation', checked.issues);
       const value = checked.value.value;
-      const r = await guard.run(
+      const r = await guard.run<DeadLetterRetried>(
         req,
         'dlq.retry',
         { id, corrected: value !== undefined },
@@ -75,9 +93,9 @@ export function registerActionRoutes(app: FastifyInstance, { deps, guard, metric
     },
   );
 
-  const retryAllSchema = { summary: 'Send every pending dead letter that now validates to the events topic again', tags: ['dlq'] };
+  const retryAllSchema = { summary: 'Send every pending dead letter that now validates to the events topic again', tags: ['dlq'], response: { 202: DeadLetterRetryAllSchema } };
   app.post('/v1/ops/dlq/retry-all', { onRequest: guard.require('ops:write', 'dlq.retry-all'), schema: retryAllSchema }, async (req, reply) => {
-    const r = await guard.run(
+    const r = await guard.run<DeadLetterRetryAll>(
       req,
       'dlq.retry-all',
       {},

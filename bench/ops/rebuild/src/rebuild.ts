@@ -4,7 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createAtomicSender, createKafka } from '@tidings/kafka';
-import type { RebuildStatus } from '@tidings/ops-service';
+import type { RebuildStatus } from '@tidings/protocol';
 import {
   createNamespace,
   loadStackConfig,

@@ -4,7 +4,16 @@ import { readFile } from 'node:fs/promises';
 import { validate } from '@readme/openapi-parser';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { parse } from 'yaml';
-import { AcceptedResponse, BatchRequest, InboxPageSchema, NotificationRequest, StateRequest, UnreadCountSchema } from '@tidings/protocol';
+import {
+  AcceptedResponse,
+  BatchRequest,
+  HistoryPageSchema,
+  InboxPageSchema,
+  NotificationRequest,
+  RebuildStatusSchema,
+  StateRequest,
+  UnreadCountSchema,
+} from '@tidings/protocol';
 import { buildOpenApi, OPENAPI_SERVICES, openApiFile, renderOpenApi, type OpenApiService } from './openapi.js';
 
 type Doc = { openapi: string; paths: Record<string, Record<string, Operation>> };
@@ -51,6 +60,11 @@ test("the documents' request and response schemas are the protocol package's, un
   for (const kind of ['read', 'seen', 'archive', 'unarchive']) {
     assert.deepEqual(requestSchema(gateway.paths[`/v1/me/notifications/${kind}`]?.['post']), plain(StateRequest), kind);
   }
+
+  const ops = parse(await committed('ops')) as Doc;
+  assert.deepEqual(responseSchema(ops.paths['/v1/ops/users/{userId}/events']?.['get'], '200'), plain(HistoryPageSchema));
+  assert.deepEqual(responseSchema(ops.paths['/v1/ops/rebuild/{id}']?.['get'], '200'), plain(RebuildStatusSchema));
+  assert.deepEqual(responseSchema(ops.paths['/v1/ops/rebuild']?.['post'], '202'), plain(RebuildStatusSchema));
 });
 
 test('a protocol schema changed without regenerating the documents fails the drift check', async () => {

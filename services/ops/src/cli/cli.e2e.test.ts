@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RebuildStatus } from '@tidings/protocol';
 import {
   createNamespace,
   requestJson,
@@ -18,7 +19,6 @@ import {
   type Namespace,
   type Stack,
 } from '@tidings/testkit';
-import type { RebuildStatus } from '../rebuild/job.js';
 
 /**
  * The compiled CLI (`npm run ops -- …`) as a real process against a

@@ -1,5 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import type { RebuildStatus } from '../rebuild/job.js';
+import type {
+  AuditPage,
+  DeadLetterPage,
+  DeadLetterRetried,
+  DeadLetterRetryAll,
+  HistoryPage,
+  LagReport,
+  RebuildStatus,
+  RedeliverAccepted,
+} from '@tidings/protocol';
 import { CliError, type OpsClient } from './client.js';
 import { clip, progressLine, table } from './format.js';
 
@@ -11,11 +20,6 @@ export interface Output {
 }
 
 const print = (out: Output, data: unknown, human: () => string) => out.write(out.json ? JSON.stringify(data, null, 2) : human());
-
-interface HistoryPage {
-  events: { partition: number; offset: string; cursor: string; event: { id: string; type: string; time: string; source: string; data: unknown } }[];
-  next?: string;
-}
 
 export async function history(c: OpsClient, out: Output, userId: string, o: { from?: string; to?: string; limit?: string; all?: boolean }): Promise<void> {
   const events: HistoryPage['events'] = [];
@@ -40,7 +44,7 @@ export async function history(c: OpsClient, out: Output, userId: string, o: { fr
 
 export async function redeliver(c: OpsClient, out: Output, userId: string, o: { fromCursor?: string; fromTime?: string }): Promise<void> {
   if ((o.fromCursor === undefined) === (o.fromTime === undefined)) throw new CliError('TIDINGS_ERR_USAGE', 'give exactly one of --from-cursor, --from-time');
-  const r = await c.post<{ requestId: string }>('/v1/ops/redeliver', {
+  const r = await c.post<RedeliverAccepted>('/v1/ops/redeliver', {
     userId,
     ...(o.fromCursor !== undefined ? { fromCursor: o.fromCursor } : { fromTime: o.fromTime }),
   });
@@ -86,14 +90,8 @@ function finish(out: Output, s: RebuildStatus): void {
   if (s.state === 'failed') throw new CliError(s.error?.code ?? 'TIDINGS_ERR_REBUILD_FAILED', `rebuild ${s.id} failed: ${s.error?.message ?? 'unknown'}`);
 }
 
-interface DlqPage {
-  letters: { id: string; partition: number; offset: string; key: string | null; value: string | null; reason: string; createdAt: string; retriedAt: string | null; retryCount: number }[];
-  pending: number;
-  next?: string;
-}
-
 export async function dlqList(c: OpsClient, out: Output, o: { pending?: boolean; limit?: string; after?: string }): Promise<void> {
-  const r = await c.get<DlqPage>('/v1/ops/dlq', { pending: o.pending ? true : undefined, limit: o.limit, after: o.after });
+  const r = await c.get<DeadLetterPage>('/v1/ops/dlq', { pending: o.pending ? true : undefined, limit: o.limit, after: o.after });
   print(out, r, () =>
     [
       table(
@@ -120,12 +118,12 @@ export async function dlqRetry(c: OpsClient, out: Output, id: string, o: { value
       throw new CliError('TIDINGS_ERR_USAGE', `--value ${o.value} is not JSON`);
     }
   }
-  const r = await c.post<{ id: string; eventId: string; userId: string; retryCount: number }>(`/v1/ops/dlq/${encodeURIComponent(id)}/retry`, body);
+  const r = await c.post<DeadLetterRetried>(`/v1/ops/dlq/${encodeURIComponent(id)}/retry`, body);
   print(out, r, () => `dead letter ${r.id} re-produced as event ${r.eventId} for ${r.userId} (retry #${r.retryCount})`);
 }
 
 export async function dlqRetryAll(c: OpsClient, out: Output): Promise<void> {
-  const r = await c.post<{ retried: number; skippedCount: number; skipped: { id: string; issues: { path: string; message: string }[] }[] }>('/v1/ops/dlq/retry-all');
+  const r = await c.post<DeadLetterRetryAll>('/v1/ops/dlq/retry-all');
   print(out, r, () =>
     [
       `${r.retried} re-produced, ${r.skippedCount} still invalid (left pending)`,
@@ -134,12 +132,8 @@ export async function dlqRetryAll(c: OpsClient, out: Output): Promise<void> {
   );
 }
 
-interface Lag {
-  partitions: { partition: number; logEnd: string; persisterCommitted: string | null; watermark: string | null; persisterLag: string; gateways: { node: string; lag: string | null }[] }[];
-}
-
 export async function lag(c: OpsClient, out: Output): Promise<void> {
-  const r = await c.get<Lag>('/v1/ops/lag');
+  const r = await c.get<LagReport>('/v1/ops/lag');
   const nodes = r.partitions[0]?.gateways.map((g) => g.node) ?? [];
   print(out, r, () =>
     table(
@@ -147,11 +141,6 @@ export async function lag(c: OpsClient, out: Output): Promise<void> {
       r.partitions.map((p) => [p.partition, p.logEnd, p.persisterCommitted, p.watermark, p.persisterLag, ...p.gateways.map((g) => g.lag)]),
     ),
   );
-}
-
-interface AuditPage {
-  entries: { id: string; at: string; actor: string; action: string; params: unknown; result: unknown; ok: boolean }[];
-  next?: string;
 }
 
 export async function audit(c: OpsClient, out: Output, o: { limit?: string; before?: string; action?: string; actor?: string }): Promise<void> {

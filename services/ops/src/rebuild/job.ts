@@ -1,39 +1,11 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type pg from 'pg';
+import type { RebuildPhase, RebuildSource, RebuildState, RebuildStatus } from '@tidings/protocol';
 import type { Logger } from '@tidings/runtime';
-import { RebuildError, type RebuildErrorCode } from './errors.js';
+import { RebuildError } from './errors.js';
 import { loadFromKafka } from './kafka.js';
 import { applyMirrorRange, mirrorEnds } from './mirror.js';
 import { createRebuildTable, dropLeftovers, dropTable, LIVE_TABLE, oldTable, rebuildTable, swapTables } from './tables.js';
-
-export type RebuildSource = 'kafka' | 'mirror';
-export type RebuildState = 'running' | 'swapping' | 'done' | 'failed';
-export type RebuildPhase = 'prepare' | 'load' | 'catchup' | 'swap' | 'cleanup' | 'finished';
-
-export interface PhaseStats {
-  ms: number;
-  events: number;
-}
-
-/** What GET /v1/ops/rebuild/:id reports. Offsets are decimal strings. */
-export interface RebuildStatus {
-  id: string;
-  source: RebuildSource;
-  actor: string;
-  state: RebuildState;
-  phase: RebuildPhase;
-  startedAt: string;
-  finishedAt: string | null;
-  /** Events applied so far, over all phases. */
-  events: number;
-  /** events / seconds since the start (over the whole job once finished). */
-  eventsPerSec: number;
-  /** Per partition: everything below `done` is applied; `target` is the position being caught up to. */
-  partitions: { partition: number; done: string; target: string }[];
-  phases: Partial<Record<'load' | 'catchup' | 'swap', PhaseStats>>;
-  catchupRounds: number;
-  error: { code: RebuildErrorCode; message: string } | null;
-}
 
 export interface RebuildDeps {
   pool: pg.Pool;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { RebuildSource, RebuildStatus } from '@tidings/protocol';
 import { ApiError } from '@tidings/runtime';
-import { startRebuild, type RebuildDeps, type RebuildJob, type RebuildSource, type RebuildStatus } from './job.js';
+import { startRebuild, type RebuildDeps, type RebuildJob } from './job.js';
 
 /**
  * Session-level advisory lock key ("tidings rebuild"): one rebuild at a
