@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { Counter, Histogram } from 'prom-client';
 import { buildEnvelopes, checkEnvelopes, recipientIssues, type IdSource } from '@tidings/producer';
 import { toMessage, type WriteRequest } from '@tidings/kafka';
@@ -17,6 +18,17 @@ function idSource(source: string, header: string | string[] | undefined): IdSour
   }
   return { source, idempotencyKey: key };
 }
+
+/**
+ * Documents the `Idempotency-Key` header. Only an optional string: every
+ * header value is one, so this never refuses a request; the 1..256 length
+ * is checked by idSource, which keeps its own error message and path.
+ */
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ description: '1..256 characters: the ids the server assigns are derived from it, so a retry with the same key gets the same ids and no duplicates.' }),
+  ),
+});
 
 /** Builds and checks one notification's envelopes; size problems are 413, anything else 400. */
 function envelopesFor(req: NotificationRequest, userIds: readonly string[], index: number, src: IdSource, now: string, path: string): CreatedEvent[] {
@@ -75,6 +87,7 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: IngestDep
       schema: {
         summary: 'Send one notification to a user, up to 1000 users or a topic; 202 once durable in Kafka',
         body: NotificationRequest,
+        headers: IdempotencyHeaders,
         response: { 202: AcceptedResponse },
         tags: ['notifications'],
       },
@@ -102,6 +115,7 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: IngestDep
       schema: {
         summary: 'Send up to 1000 notifications, all or none; 202 once durable in Kafka',
         body: BatchRequest,
+        headers: IdempotencyHeaders,
         response: { 202: AcceptedResponse },
         tags: ['notifications'],
       },

@@ -17,7 +17,11 @@ import {
 import { buildOpenApi, OPENAPI_SERVICES, openApiFile, renderOpenApi, type OpenApiService } from './openapi.js';
 
 type Doc = { openapi: string; paths: Record<string, Record<string, Operation>> };
-type Operation = { requestBody?: { content: Record<string, { schema: unknown }> }; responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
+type Operation = {
+  parameters?: { in: string; name: string; required?: boolean; schema: unknown }[];
+  requestBody?: { content: Record<string, { schema: unknown }> };
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+};
 
 /** TypeBox schemas carry symbol keys; JSON drops them, as the documents do. */
 const plain = (s: TSchema): unknown => JSON.parse(JSON.stringify(s));
@@ -82,4 +86,12 @@ test('a protocol schema changed without regenerating the documents fails the dri
     delete properties['channel'];
   }
   assert.equal(await committed('ingest'), renderOpenApi('ingest', await buildOpenApi('ingest')), 'restored');
+});
+
+test('the ingest document names the optional Idempotency-Key header on both send routes', async () => {
+  const ingest = parse(await committed('ingest')) as Doc;
+  for (const path of ['/v1/notifications', '/v1/notifications/batch']) {
+    const header = ingest.paths[path]?.['post']?.parameters?.find((p) => p.in === 'header');
+    assert.deepEqual(header && { name: header.name, required: header.required, schema: header.schema }, { name: 'idempotency-key', required: false, schema: { type: 'string' } }, path);
+  }
 });
