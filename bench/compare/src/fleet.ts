@@ -11,6 +11,8 @@ export interface Fleet {
   away(): Promise<void>;
   back(expect: number, deadlineMs: number, quietMs: number): Promise<BackTimings[]>;
   close(): Promise<void>;
+  /** The worker processes (CPU accounting). */
+  pids(): number[];
 }
 
 const WORKER = fileURLToPath(new URL('./worker/client-worker.js', import.meta.url));
@@ -100,6 +102,7 @@ export async function startFleet(opts: {
     async back(expect, deadlineMs, quietMs) {
       return (await all({ op: 'back', expect, deadlineMs, quietMs })).map((r) => r.back!);
     },
+    pids: () => procs.map((p) => p.pid!).filter((pid) => pid !== undefined),
     async close() {
       closing = true;
       await Promise.allSettled(procs.map((p) => request(p, { op: 'close' })));

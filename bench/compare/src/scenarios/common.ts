@@ -1,6 +1,6 @@
 import { startFleet, type Fleet } from '../fleet.js';
 import type { CompareOptions } from '../options.js';
-import { cpuSeconds } from '@tidings/testkit';
+import { storePids, type CpuPids } from '../cpu.js';
 import { sleep } from '../proc.js';
 import { START } from '../systems/index.js';
 import type { SystemHandle } from '../systems/system.js';
@@ -98,25 +98,13 @@ export async function settle(fleet: Fleet, target: number, quietMs = 3000, deadl
   }
 }
 
-/** CPU seconds of each process now; `cpuPct(before)` turns a later call into % of one core per process. */
-export function cpuSnapshot(pids: Record<string, number>): { at: number; cpu: Record<string, number> } {
-  const cpu: Record<string, number> = {};
-  for (const [k, pid] of Object.entries(pids)) {
-    try {
-      cpu[k] = cpuSeconds(pid);
-    } catch {
-      // exited (killed node)
-    }
-  }
-  return { at: performance.now(), cpu };
-}
-
-export function cpuPct(before: ReturnType<typeof cpuSnapshot>, pids: Record<string, number>): Record<string, number> {
-  const after = cpuSnapshot(pids);
-  const secs = (after.at - before.at) / 1000;
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after.cpu)) if (before.cpu[k] !== undefined) out[k] = Math.round(((v - before.cpu[k]!) / secs) * 1000) / 10;
-  return out;
+/** Every process whose CPU a window counts: the system's servers, its local stores, the client workers and this orchestrator. */
+export function cpuPids(ctx: Ctx, sys: SystemHandle, fleet: Fleet): () => CpuPids {
+  return () => ({
+    system: Object.fromEntries(Object.entries(sys.pids()).map(([role, pid]) => [role, [pid]])),
+    stores: storePids(ctx.system),
+    bench: { clients: fleet.pids(), publisher: [process.pid] },
+  });
 }
 
 export const round = (n: number, d = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** d) / 10 ** d : n);
