@@ -24,7 +24,14 @@ const SCENARIO: Record<ScenarioName, (ctx: Ctx) => Promise<SystemRun>> = { stead
 
 const opts = parseOptions(process.argv.slice(2));
 const log = (msg: string) => process.stderr.write(`[bench:compare ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const command = `npm run bench:compare -- ${process.argv.slice(2).join(' ')}`;
+// Service settings passed through the environment (INGEST_LINGER_MS=10 npm run …) change
+// what was measured, so they are part of the command as recorded.
+const serviceEnv = Object.entries(process.env)
+  .filter(([k]) => /^(INGEST|GATEWAY|PERSISTER)_/.test(k))
+  .map(([k, v]) => `${k}=${v ?? ''} `)
+  .sort()
+  .join('');
+const command = `${serviceEnv}npm run bench:compare -- ${process.argv.slice(2).join(' ')}`;
 const startedAt = new Date().toISOString();
 const stamp = startedAt.replace(/[:.]/g, '-');
 const runId = randomBytes(3).toString('hex');
