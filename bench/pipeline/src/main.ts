@@ -6,6 +6,7 @@ import pg from 'pg';
 import {
   createNamespace,
   loadStackConfig,
+  postgresDurability,
   startInfra,
   startStack,
   testAuthEnv,
@@ -118,6 +119,7 @@ try {
       node: process.version,
       // The 1-minute load average before and after: other work on the machine shows here.
       loadAvg: [round(loadAtStart), round(loadavg()[0]!)],
+      postgres: await postgresDurability(ns.databaseUrl),
     },
     settings: {
       durationS: config.BENCH_DURATION_S,

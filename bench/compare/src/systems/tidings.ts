@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
-import { createNamespace, loadStackConfig, startInfra, startStack, testAuthEnv, tokenFor, topicEndOffsets, waitForWatermarks } from '@tidings/testkit';
+import { createNamespace, loadStackConfig, postgresDurability, startInfra, startStack, testAuthEnv, tokenFor, topicEndOffsets, waitForWatermarks } from '@tidings/testkit';
 import { now } from '../proc.js';
 import { sampleLag } from './persister-lag.js';
 import { BODY, type SystemHandle, type SystemOptions } from './system.js';
@@ -17,7 +17,9 @@ export async function startTidings(o: SystemOptions): Promise<SystemHandle> {
   const secret = randomBytes(32).toString('base64url');
   const ingestEnv = { INGEST_RATE_LIMIT_PER_SEC: '1000000', ...o.tidingsEnv.ingest };
   const gatewayEnv = { GATEWAY_MAX_CONNECTIONS: '200000', ...o.tidingsEnv.gateway };
-  o.log(`tidings: namespace ${ns.id}; ingest, persister, ${o.nodes} gateway(s)`);
+  // Figures from a throwaway fsync-off Postgres flatter every commit; the record says which it was.
+  const postgres = await postgresDurability(ns.databaseUrl);
+  o.log(`tidings: namespace ${ns.id}; ingest, persister, ${o.nodes} gateway(s); postgres ${postgres.version} ${postgres.durable ? 'crash-safe' : 'NOT crash-safe (fsync off)'}`);
   let stack;
   try {
     stack = await startStack({
@@ -40,7 +42,7 @@ export async function startTidings(o: SystemOptions): Promise<SystemHandle> {
   return {
     endpoints: s.gateways.map((g) => `${g.url.replace(/^http/, 'ws')}/v1/stream`),
     secret,
-    settings: { ingest: ingestEnv, gateway: gatewayEnv, gateways: o.nodes, publish: 'POST /v1/notifications/batch, keep-alive', lanes: o.lanes, maxBatch: o.maxBatch },
+    settings: { ingest: ingestEnv, gateway: gatewayEnv, gateways: o.nodes, postgres, publish: 'POST /v1/notifications/batch, keep-alive', lanes: o.lanes, maxBatch: o.maxBatch },
     publisher: {
       lanes: o.lanes,
       maxBatch: o.maxBatch,
