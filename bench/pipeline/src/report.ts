@@ -1,4 +1,4 @@
-import type { PostgresDurability } from '@tidings/testkit';
+import { describeDurability, type PostgresDurability } from '@tidings/testkit';
 import type { LoadResult } from './load.js';
 import type { PersistRate } from './persisted.js';
 
@@ -22,7 +22,7 @@ export function table(r: BenchResult): string {
   const lines = [
     `command: ${r.command}`,
     `machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memGb} GB, node ${r.machine.node} (Kafka, Postgres, services and load generator together); load average ${r.machine.loadAvg.join(' → ')}`,
-    `postgres: ${postgresLine(r.machine.postgres)}`,
+    `postgres: ${describeDurability(r.machine.postgres)}`,
     '',
     'phase     conns  accepted/s  requests/s  p50 ms  p90 ms  p99 ms  max ms  cpu µs/notification (ingest, persister)  errors',
   ];
@@ -51,10 +51,4 @@ export function table(r: BenchResult): string {
   }
   lines.push(`accepted ${r.accepted}, stored ${r.stored}, lost ${r.lost}`);
   return lines.join('\n');
-}
-
-/** One line on what a commit cost: figures from a throwaway fsync-off server are not a production server's. */
-export function postgresLine(p: PostgresDurability): string {
-  const safety = p.durable ? 'crash-safe commits' : 'NOT crash-safe (throwaway dev server): commits are cheaper than in production';
-  return `${p.version}, fsync ${p.fsync}, full_page_writes ${p.fullPageWrites}, synchronous_commit ${p.synchronousCommit}, shared_buffers ${p.sharedBuffers} — ${safety}`;
 }

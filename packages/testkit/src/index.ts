@@ -39,7 +39,7 @@ export { waitForPersisted } from './testing/persisted.js';
 export { readTopic, topicEndOffsets } from './testing/topic.js';
 export type { TopicRecord } from './testing/topic.js';
 export { waitForWatermarks } from './testing/watermarks.js';
-export { postgresDurability } from './testing/postgres-settings.js';
+export { describeDurability, postgresDurability } from './testing/postgres-settings.js';
 export type { PostgresDurability } from './testing/postgres-settings.js';
 export { useNamespace, useStack } from './testing/fixture.js';
 export type { NamespaceFixture, StackFixture, StackFixtureOptions } from './testing/fixture.js';

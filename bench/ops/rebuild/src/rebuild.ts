@@ -7,7 +7,9 @@ import { createAtomicSender, createKafka } from '@tidings/kafka';
 import type { RebuildStatus } from '@tidings/protocol';
 import {
   createNamespace,
+  describeDurability,
   loadStackConfig,
+  postgresDurability,
   requestJson,
   spawnService,
   startInfra,
@@ -55,6 +57,8 @@ interface Run {
 }
 
 const infra = await startInfra(loadStackConfig(), log);
+// Rebuild writes are commits too: the record says whether they were crash-safe.
+const postgres = await postgresDurability(infra.databaseUrl);
 const secret = randomBytes(32).toString('base64url');
 const opsEnv = JSON.parse(config.BENCH_OPS_ENV) as Record<string, string>;
 const token = await tokenFor(secret, 'bench-ops', ['ops:read', 'ops:write']);
@@ -145,7 +149,7 @@ try {
 const result = {
   command,
   startedAt,
-  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memGb: Math.round(totalmem() / 2 ** 30), node: process.version, postgres },
   settings: { mirrorEvents: config.BENCH_MIRROR_EVENTS, kafkaEvents: config.BENCH_KAFKA_EVENTS, usersPerPartition: config.BENCH_USERS_PER_PARTITION, opsEnv },
   target: { eventsPerSec: 50000, spec: 'SPEC §9 projection rebuild' },
   runs,
@@ -155,6 +159,7 @@ const out = JSON.stringify(result, null, 2);
 const lines = [
   `command: ${command}`,
   `machine: ${result.machine.cpus} × ${result.machine.model}, ${result.machine.memGb} GB, node ${result.machine.node} (Kafka, Postgres and ops together)`,
+  `postgres: ${describeDurability(postgres)}`,
   '',
   'source   events    events/s (job)  events/s (load phase)  wall s  load ms  catchup ms  swap ms  events/pg-cpu-s  loadavg  vs 50,000/s',
   ...runs.map((r) =>

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { POSTGRES_LAUNCHER_ERROR_CODES, PostgresLauncherError } from './errors.js';
 import { startPostgres } from './launcher.js';
-import { postgresDurability } from '../testing/postgres-settings.js';
+import { describeDurability, postgresDurability } from '../testing/postgres-settings.js';
 import { RUN_DIR_PREFIX } from './stale.js';
 
 async function query<T extends object>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -59,10 +59,12 @@ test('starts, answers select version(), stops and deletes its folder', async () 
     assert.equal(row?.listen, '127.0.0.1');
     assert.equal(row?.max, '300');
     // What benchmarks record next to their figures: this server does not make crash-safe commits.
+    const durability = await postgresDurability(postgres.databaseUrl);
     assert.deepEqual(
-      { ...(await postgresDurability(postgres.databaseUrl)), version: 'x', sharedBuffers: 'x' },
+      { ...durability, version: 'x', sharedBuffers: 'x' },
       { version: 'x', sharedBuffers: 'x', fsync: 'off', synchronousCommit: 'on', fullPageWrites: 'off', durable: false },
     );
+    assert.match(describeDurability(durability), /fsync off.*NOT crash-safe/);
 
     // The password is part of the URL; without it the server refuses.
     const noPassword = new URL(postgres.databaseUrl);
@@ -158,7 +160,9 @@ test('durable: true keeps fsync and full_page_writes on', async () => {
       `select current_setting('fsync') as fsync, current_setting('full_page_writes') as fpw`,
     );
     assert.deepEqual(row, { fsync: 'on', fpw: 'on' });
-    assert.equal((await postgresDurability(postgres.databaseUrl)).durable, true);
+    const durability = await postgresDurability(postgres.databaseUrl);
+    assert.equal(durability.durable, true);
+    assert.match(describeDurability(durability), /fsync on.* — crash-safe commits$/);
   } finally {
     await postgres.stop();
   }

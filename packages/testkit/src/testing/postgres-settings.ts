@@ -40,3 +40,9 @@ export async function postgresDurability(databaseUrl: string): Promise<PostgresD
     await client.end();
   }
 }
+
+/** One line for a bench's output: figures from a throwaway fsync-off server are not a production server's. */
+export function describeDurability(p: PostgresDurability): string {
+  const safety = p.durable ? 'crash-safe commits' : 'NOT crash-safe (throwaway dev server): commits are cheaper than in production';
+  return `${p.version}, fsync ${p.fsync}, full_page_writes ${p.fullPageWrites}, synchronous_commit ${p.synchronousCommit}, shared_buffers ${p.sharedBuffers} — ${safety}`;
+}
