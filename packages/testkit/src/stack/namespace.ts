@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { topicNames, type TopicNames } from '@tidings/kafka';
+import { createKafka, topicNames, type TopicNames } from '@tidings/kafka';
 import { prepare } from './infra.js';
 
 /**
@@ -15,6 +15,7 @@ export interface Namespace {
   topics: TopicNames;
   /** Environment for services running in this namespace. */
   env: Record<string, string>;
+  /** Drops the database, then deletes the namespace's topics (best effort, see deleteTopics). */
   drop(): Promise<void>;
 }
 
@@ -47,6 +48,29 @@ export async function createNamespace(brokers: string, adminDatabaseUrl: string)
       } finally {
         await c.end();
       }
+      await deleteTopics(brokers, topicPrefix);
     },
   };
+}
+
+/**
+ * Deletes every topic under `prefix`, so runs against a shared broker
+ * (KAFKA_BROKERS) do not pile up partitions. Best effort and bounded: a
+ * broker that is down or already stopped (tests that stop their own) takes
+ * the topics with it, and leftover topics of a finished namespace harm
+ * nothing but space, so a failure here must not fail the run.
+ */
+export async function deleteTopics(brokers: string, prefix: string): Promise<void> {
+  // An empty prefix would name every topic on the broker.
+  if (prefix === '') return;
+  const admin = createKafka({ brokers: brokers.split(','), clientId: 'tidings-testkit-drop', connectionTimeoutMs: 1000, requestTimeoutMs: 5000, retries: 0 }).admin();
+  try {
+    await admin.connect();
+    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 5000 });
+  } catch {
+    // See above: nothing to do about it, nothing lost.
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
