@@ -118,7 +118,9 @@ test('Kafka stopped: 503 within the send timeout and nothing accepted; after the
   assert.ok(!records.some((r) => r.key === 'x1' || r.key === 'x2'), 'nothing of the refused batch is visible');
 
   // Postgres agrees once the persister has caught up with the log.
-  await waitForPersisted(ns.databaseUrl, ['before', 'retried-later', 'last', recovered.body.ids[0]!], 60000);
+  await waitForPersisted(ns.databaseUrl, ['before', 'retried-later', 'last', recovered.body.ids[0]!], 60000).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}\npersister (exit ${String(stack.persister.proc.exitCode ?? stack.persister.proc.signalCode)}):\n${stack.persister.logs.slice(-30).join('\n')}`);
+  });
   await waitForWatermarks(ns.databaseUrl, await topicEndOffsets(ns.brokers, ns.topics.events), 60000);
   const stored = await pool.query<{ id: string }>('SELECT id FROM events WHERE user_id = ANY($1) ORDER BY "offset"', [[userId, 'x1', 'x2']]);
   assert.deepEqual(stored.rows.map((r) => r.id), ids);
