@@ -187,10 +187,12 @@ export async function retryNotLeader<T>(what: string, fn: () => Promise<T>, time
 
 export async function newTopic(admin: Admin, prefix: string, numPartitions: number, brokers: string[]): Promise<string> {
   const topic = unique(prefix);
-  assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true }), true);
-  // Kafka 4.x lists a leader shortly before the partition serves (seen as
-  // NOT_LEADER / UNKNOWN_TOPIC_OR_PARTITION under load): wait until it does,
-  // as the platform's own ensureTopics does.
+  // Not kafkajs's waitForLeaders: its metadata poll retries only
+  // LEADER_NOT_AVAILABLE, and Kafka 4.x answers UNKNOWN_TOPIC_OR_PARTITION for
+  // a moment after creation under load (failed a CI run). Kafka 4.x also lists
+  // a leader shortly before the partition serves (NOT_LEADER meanwhile): wait
+  // until every partition does, as the platform's own ensureTopics does.
+  assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: false }), true);
   await ensureTopics(brokers, [{ topic, numPartitions }]);
   return topic;
 }
