@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { createAtomicSender, type WriteRequest } from './atomic-sender.js';
 import { createKafka } from './client.js';
@@ -15,7 +16,18 @@ before(async () => {
   assert.ok(brokers.length > 0, 'KAFKA_BROKERS must be set (run through npm test)');
   admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
+  // Not kafkajs's waitForLeaders: it gives up on UNKNOWN_TOPIC_OR_PARTITION, which a loaded
+  // Kafka 4.x answers just after creation. Poll until every partition serves ListOffsets.
+  await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: false });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await admin.fetchTopicOffsets(topic)).length === 4) break;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await delay(50);
+  }
 });
 after(async () => {
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
