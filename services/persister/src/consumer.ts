@@ -18,9 +18,30 @@ export interface PersisterOptions {
   sessionTimeoutMs: number;
   logger: Logger;
   registry: Registry;
+  /**
+   * Consumer events, registered before the first join so none is missed:
+   * `onJoin` after every group join, `onCrash` for every crash, with
+   * `restart` false when kafkajs gave the consumer up for good.
+   */
+  onJoin?: () => void;
+  onCrash?: (error: Error, restart: boolean) => void;
 }
 
-function metrics(registry: Registry) {
+type PersisterMetrics = ReturnType<typeof createMetrics>;
+// A process may start several consumers in its life (see supervise.ts); a
+// registry refuses a metric name twice, so each registry gets one set.
+const metricsByRegistry = new WeakMap<Registry, PersisterMetrics>();
+
+function metrics(registry: Registry): PersisterMetrics {
+  let m = metricsByRegistry.get(registry);
+  if (!m) {
+    m = createMetrics(registry);
+    metricsByRegistry.set(registry, m);
+  }
+  return m;
+}
+
+function createMetrics(registry: Registry) {
   return {
     persisted: new Counter({ name: 'tidings_persister_events_total', help: 'Events handled, by outcome', labelNames: ['outcome'], registers: [registry] }),
     batchSeconds: new Histogram({
@@ -66,8 +87,16 @@ export async function startPersister(opts: PersisterOptions): Promise<Consumer> 
     // Read committed (kafkajs default): a request ingest answered 503 for is never persisted.
     readUncommitted: false,
   });
-  await consumer.connect();
-  await consumer.subscribe({ topic: opts.topics.events, fromBeginning: true });
+  consumer.on(consumer.events.GROUP_JOIN, () => opts.onJoin?.());
+  consumer.on(consumer.events.CRASH, (e) => opts.onCrash?.(e.payload.error, e.payload.restart));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: opts.topics.events, fromBeginning: true });
+  } catch (error) {
+    // A half-started consumer must not keep its connections: the caller starts a new one.
+    await consumer.disconnect().catch(() => undefined);
+    throw error;
+  }
 
   // Batches with only transaction markers or aborted records never reach
   // eachBatch; move the watermark over them so it can reach the log end.

@@ -4,6 +4,7 @@ import { createAtomicSender, createKafka, topicNames } from '@tidings/kafka';
 import { createHttpServer, createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { loadConfig } from './config.js';
 import { startPersister } from './consumer.js';
+import { superviseConsumer } from './supervise.js';
 
 const config = loadConfig();
 const logger = createLogger({ service: 'persister', level: config.LOG_LEVEL, node: config.PERSISTER_INSTANCE_ID });
@@ -26,35 +27,35 @@ const app = createHttpServer({
 });
 await app.listen({ port: config.PERSISTER_PORT, host: config.PERSISTER_HOST });
 
-const consumer = await startPersister({
-  kafka,
-  pool,
-  dlqSender,
-  topics: topicNames(config.KAFKA_TOPIC_PREFIX),
-  // The prefix keeps namespaces sharing a cluster out of each other's group.
-  groupId: `${config.KAFKA_TOPIC_PREFIX}${config.PERSISTER_GROUP_ID}`,
-  concurrency: config.PERSISTER_CONCURRENCY,
-  sessionTimeoutMs: config.PERSISTER_SESSION_TIMEOUT_MS,
+const consumer = superviseConsumer({
+  start: (events) =>
+    startPersister({
+      kafka,
+      pool,
+      dlqSender,
+      topics: topicNames(config.KAFKA_TOPIC_PREFIX),
+      // The prefix keeps namespaces sharing a cluster out of each other's group.
+      groupId: `${config.KAFKA_TOPIC_PREFIX}${config.PERSISTER_GROUP_ID}`,
+      concurrency: config.PERSISTER_CONCURRENCY,
+      sessionTimeoutMs: config.PERSISTER_SESSION_TIMEOUT_MS,
+      logger,
+      registry,
+      ...events,
+    }),
+  // ≈ 2 minutes of new consumers before the process gives up.
+  delaysMs: [500, 1000, 2000, 5000, 10000, 20000, 30000, 30000, 30000],
   logger,
-  registry,
+  onReady: (ready) => (consumerReady = ready),
+  // A process with no consumer would look alive while its partitions stall:
+  // exit for the supervisor; everything not yet committed is re-read.
+  onGiveUp: () => process.kill(process.pid, 'SIGTERM'),
 });
-consumerReady = true;
-consumer.on(consumer.events.CRASH, (e) => {
-  consumerReady = false;
-  logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-  // kafkajs gave up on the consumer: a process with no consumer would look
-  // alive while its partitions stall. Exit so the supervisor restarts it;
-  // everything not yet committed is re-read (the batch path is idempotent).
-  if (!e.payload.restart) process.kill(process.pid, 'SIGTERM');
-});
-consumer.on(consumer.events.GROUP_JOIN, () => {
-  consumerReady = true;
-});
+await consumer.started;
 logger.info({ group: config.PERSISTER_GROUP_ID, url: listeningUrl(app.server.address()) }, 'persister running');
 
 onShutdown(logger, async () => {
-  // disconnect() lets the batch in flight finish and commit, then leaves the group.
-  await consumer.disconnect();
+  // The consumer's batch in flight finishes and commits, then it leaves the group.
+  await consumer.stop();
   await dlqSender.close();
   await app.close();
   await pool.end();
