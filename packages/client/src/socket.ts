@@ -315,7 +315,10 @@ export class SocketTransport implements Transport {
     conn.ws.onopen = null;
     conn.ws.onmessage = null;
     conn.ws.onclose = null;
-    conn.ws.onerror = null;
+    // Not null: Node's `ws` emits 'error' when a socket still connecting is
+    // closed, and an 'error' without a listener is an uncaught exception that
+    // kills the app (close() or a welcome timeout during a slow handshake).
+    conn.ws.onerror = () => undefined;
   }
 
   private scheduleRetry(lastClose: { code: number; reason: string }, immediate: boolean): void {
