@@ -89,13 +89,15 @@ export function startCpuWindow(pids: () => CpuPids): CpuWindow {
         pct[group][role] = (pct[group][role] ?? 0) + p;
         total += p;
       }
-      for (const g of Object.values(pct)) for (const role of Object.keys(g)) g[role] = Math.round(g[role]! * 10) / 10;
-      return { pct, totalPct: Math.round(total * 10) / 10, seconds };
+      for (const g of Object.values(pct)) for (const role of Object.keys(g)) g[role] = tenth(g[role]!);
+      return { pct, totalPct: tenth(total), seconds };
     },
   };
 }
 
-/** CPU microseconds per message from % of a core at `perSec` messages/s. */
-export const usPerMessage = (pct: number, perSec: number): number => (perSec > 0 ? Math.round((pct / 100) * (1e6 / perSec) * 10) / 10 : Number.NaN);
+const tenth = (n: number): number => Math.round(n * 10) / 10;
 
-export const groupTotal = (roles: Record<string, number>): number => Math.round(Object.values(roles).reduce((a, b) => a + b, 0) * 10) / 10;
+/** CPU microseconds per message from % of a core at `perSec` messages/s. */
+export const usPerMessage = (pct: number, perSec: number): number => (perSec > 0 ? tenth((pct / 100) * (1e6 / perSec)) : Number.NaN);
+
+export const groupTotal = (roles: Record<string, number>): number => tenth(Object.values(roles).reduce((a, b) => a + b, 0));

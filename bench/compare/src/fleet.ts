@@ -102,7 +102,7 @@ export async function startFleet(opts: {
     async back(expect, deadlineMs, quietMs) {
       return (await all({ op: 'back', expect, deadlineMs, quietMs })).map((r) => r.back!);
     },
-    pids: () => procs.map((p) => p.pid!).filter((pid) => pid !== undefined),
+    pids: () => procs.flatMap((p) => (p.pid === undefined ? [] : [p.pid])),
     async close() {
       closing = true;
       await Promise.allSettled(procs.map((p) => request(p, { op: 'close' })));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
-import { createNamespace, loadStackConfig, postgresDurability, startInfra, startStack, testAuthEnv, tokenFor, topicEndOffsets, waitForWatermarks } from '@tidings/testkit';
+import { createNamespace, describeDurability, loadStackConfig, postgresDurability, startInfra, startStack, testAuthEnv, tokenFor, topicEndOffsets, waitForWatermarks } from '@tidings/testkit';
 import { now } from '../proc.js';
 import { sampleLag } from './persister-lag.js';
 import { BODY, type SystemHandle, type SystemOptions } from './system.js';
@@ -19,7 +19,7 @@ export async function startTidings(o: SystemOptions): Promise<SystemHandle> {
   const gatewayEnv = { GATEWAY_MAX_CONNECTIONS: '200000', ...o.tidingsEnv.gateway };
   // Figures from a throwaway fsync-off Postgres flatter every commit; the record says which it was.
   const postgres = await postgresDurability(ns.databaseUrl);
-  o.log(`tidings: namespace ${ns.id}; ingest, persister, ${o.nodes} gateway(s); postgres ${postgres.version} ${postgres.durable ? 'crash-safe' : 'NOT crash-safe (fsync off)'}`);
+  o.log(`tidings: namespace ${ns.id}; ingest, persister, ${o.nodes} gateway(s); postgres ${describeDurability(postgres)}`);
   let stack;
   try {
     stack = await startStack({

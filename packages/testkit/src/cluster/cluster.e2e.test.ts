@@ -48,14 +48,7 @@ test('a short cluster run passes its checks, reports every phase and stops every
     result.phases.map((p) => p.name),
     ['steady', ...STEPS.map((s) => s.phase), 'drain'],
   );
-  // Every phase carried traffic, so its checks are not vacuous. The schedule is fixed in time, so on a
-  // loaded machine a slow step (a join taking 9 s) can squeeze the next phase to a fraction of a
-  // second with nothing accepted in it (seen once); a phase of a second or more at 100/s must deliver.
-  for (const [i, p] of result.phases.slice(0, -1).entries()) {
-    if (result.phases[i + 1]!.startMs - p.startMs < 1000) continue;
-    assert.ok(p.delivered > 0, `no deliveries during ${p.name}:\n${output}`);
-  }
-  assert.ok(result.phases.filter((p) => p.delivered > 0).length >= result.phases.length - 2, `too few phases with deliveries:\n${output}`);
+  for (const p of result.phases.slice(0, -1)) assert.ok(p.delivered > 0, `no deliveries during ${p.name}:\n${output}`);
   assert.deepEqual([result.total.lost, result.total.duplicated, result.total.reordered, result.total.unpersisted], [0, 0, 0, 0], output);
   assert.ok(result.watermarks.samples > 0, output);
   assert.deepEqual([result.watermarks.regressions, result.watermarks.overshoots], [[], []], output);

@@ -235,11 +235,19 @@ interface ScheduleParts {
   signal?: AbortSignal;
 }
 
+/**
+ * Every phase lasts at least this long after its step finished, so a slow step
+ * (a join that takes 9 s on a loaded machine) cannot squeeze the next phase to
+ * nothing: each phase's checks need traffic in it.
+ */
+const MIN_PHASE_MS = 2000;
+
 /** Runs each step at its time; a step that fails is recorded and the run goes on (and fails). */
 async function runSchedule(opts: ClusterOptions, t0: number, phases: Phase[], parts: ScheduleParts, errors: string[]): Promise<void> {
   const durationMs = opts.CLUSTER_DURATION_S * 1000;
+  let notBefore = 0;
   for (const step of STEPS) {
-    await waitUntil(t0 + step.at * durationMs, parts.signal);
+    await waitUntil(Math.max(t0 + step.at * durationMs, notBefore), parts.signal);
     if (parts.signal?.aborted) throw new Error('aborted');
     phases.push({ name: step.phase, startMs: Date.now() - t0 });
     const ctx: StepContext = {
@@ -251,7 +259,8 @@ async function runSchedule(opts: ClusterOptions, t0: number, phases: Phase[], pa
       accepted: (n, timeoutMs) => parts.traffic.accepted(n, timeoutMs),
     };
     await step.run(ctx).catch((error: unknown) => errors.push(`${step.phase}: ${message(error)}`));
+    notBefore = Date.now() + MIN_PHASE_MS;
   }
-  await waitUntil(t0 + durationMs, parts.signal);
+  await waitUntil(Math.max(t0 + durationMs, notBefore), parts.signal);
   if (parts.signal?.aborted) throw new Error('aborted');
 }
