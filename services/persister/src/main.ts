@@ -13,7 +13,6 @@ const kafka = createKafka({ brokers: splitList(config.KAFKA_BROKERS), clientId: 
 const pool = createPool(config.DATABASE_URL, { applicationName: 'tidings-persister', max: config.PERSISTER_CONCURRENCY + 2, onError: (error) => logger.warn({ err: error }, 'idle postgres connection lost') });
 const dlqSender = createAtomicSender({ kafka, transactionalId: `${config.KAFKA_TOPIC_PREFIX}tidings-${config.PERSISTER_INSTANCE_ID}-dlq`, logger });
 
-await dlqSender.connect();
 let consumerReady = false;
 const app = createHttpServer({
   logger,
@@ -28,8 +27,11 @@ const app = createHttpServer({
 await app.listen({ port: config.PERSISTER_PORT, host: config.PERSISTER_HOST });
 
 const consumer = superviseConsumer({
-  start: (events) =>
-    startPersister({
+  start: async (events) => {
+    // Transactions must work before records are consumed that may need the DLQ; with
+    // Kafka unreachable at start this fails like any other attempt and is retried.
+    await dlqSender.connect();
+    return startPersister({
       kafka,
       pool,
       dlqSender,
@@ -41,7 +43,8 @@ const consumer = superviseConsumer({
       logger,
       registry,
       ...events,
-    }),
+    });
+  },
   // ≈ 2 minutes of new consumers before the process gives up.
   delaysMs: [500, 1000, 2000, 5000, 10000, 20000, 30000, 30000, 30000],
   logger,
