@@ -131,6 +131,22 @@ test('persister behind the feed: replay waits for the watermark, live events are
   assert.equal(result.replayed, mine(3n).filter((o) => o < 15n).length);
 });
 
+test('a feed behind another node: events already in the log at hello but not yet read here come right after synced, once, in order', async () => {
+  // The persister (W = 20) and another node are ahead of this node's feed
+  // (L0 = 16): 16..19 were accepted before hello and may already show on the
+  // user's other devices, but this node has not dispatched them yet.
+  const h = harness({ log: LOG, l0: 16n, w: 20n });
+  await resume(h.ctx, h.session, cursorAt(-1n));
+  const synced = syncedOf(h.out);
+  assert.equal(synced.recovered, true);
+  // What the client holds at `synced` is only the replay below L0 ...
+  assert.deepEqual(offsets(h.out), mine(-1n).filter((o) => o < 16n));
+  // ... and the rest follows as the feed catches up: no gap, no repeat.
+  for (const o of [16n, 17n, 18n, 16n, 17n]) h.dispatch(o);
+  assert.deepEqual(offsets(h.out), mine(-1n).filter((o) => o <= 18n));
+  assert.equal(h.out.indexOf(synced), mine(-1n).filter((o) => o < 16n).length);
+});
+
 test('replay pages through history larger than a page', async () => {
   const h = harness({ log: LOG, l0: 20n, w: 20n, pageSize: 2 });
   const r = await resume(h.ctx, h.session, cursorAt(-1n));
