@@ -117,3 +117,27 @@ test('hostile URLs: no service log line and no audit row holds a JWT, and the so
   assert.ok(rows.rows.length > 0);
   assert.deepEqual(rows.rows.flatMap((r) => jwtsIn(r.row).map(() => r.row.slice(0, 300))), []);
 });
+
+test('an anonymous flood is audited up to its budget and counted beyond it; every refused request is accounted for', async () => {
+  const ops = t.stack.ops!.url;
+  const tag = randomBytes(4).toString('hex');
+  const n = 300;
+  for (let i = 0; i < n; i += 50) {
+    await Promise.all(Array.from({ length: 50 }, async (_, k) => (await fetch(`${ops}/v1/ops/lag?flood=${tag}-${i + k}`)).arrayBuffer()));
+  }
+  const rows = async (needle: string) =>
+    (await t.pool.query<{ dropped: number }>(`SELECT coalesce((result->>'droppedBefore')::int, 0) AS dropped FROM audit_log WHERE params->>'url' LIKE $1`, [`%${needle}%`])).rows;
+  const flood = await rows(`flood=${tag}-`);
+  assert.ok(flood.length < n, `${flood.length} rows for ${n} requests: the budget (default 100 + 20/s) was not applied`);
+  const metrics = await (await fetch(`${ops}/metrics`)).text();
+  assert.match(metrics, /tidings_ops_audit_dropped_total\{class="anonymous"[^}]*\} [1-9]/);
+  // The next anonymous request the budget admits reports the skipped ones the flood's rows did not.
+  let after: { dropped: number }[] = [];
+  for (let i = 0; after.length === 0; i++) {
+    assert.ok(i < 200, 'the budget refills');
+    await (await fetch(`${ops}/v1/ops/lag?after=${tag}-${i}`)).arrayBuffer();
+    after = await rows(`after=${tag}-${i}`);
+  }
+  const reported = [...flood, ...after].reduce((sum, r) => sum + r.dropped, 0);
+  assert.equal(flood.length + reported, n);
+});
