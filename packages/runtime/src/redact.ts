@@ -14,8 +14,8 @@
 
 export const REDACTED = '[redacted]';
 
-/** A compact JWS/JWE: base64url JSON header (`{"` encodes as `eyJ`), then one or more dot-separated parts. */
-const JWT = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)+/;
+/** Runs of the characters a compact JWS/JWE is made of: base64url parts and the dots between them. */
+const JWT_CHARS = /[A-Za-z0-9_.-]{4,}/g;
 /** Runs long enough to hold a base64-wrapped JWT (≥ 40 chars of base64 for the shortest one). */
 const BASE64_RUN = /[A-Za-z0-9+/_-]{40,}={0,2}/g;
 /** Credential-like parameter names, matched on the decoded, lower-cased name without separators. */
@@ -55,10 +55,25 @@ function decodings(s: string): string[] {
   return views;
 }
 
+/**
+ * A compact JWS/JWE: a base64url JSON header (`{"` encodes as `eyJ`), then one
+ * or more dot-separated parts. Equivalent to matching
+ * /eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*)+/ — an `eyJ` with a dot after it in
+ * the same run — but linear: the regex backtracks quadratically on a long
+ * run of `eyJ` without a dot, which a hostile URL can send for free.
+ */
+function hasJwtShape(text: string): boolean {
+  for (const run of text.match(JWT_CHARS) ?? []) {
+    const at = run.indexOf('eyJ');
+    if (at >= 0 && run.lastIndexOf('.') > at + 2) return true;
+  }
+  return false;
+}
+
 /** Whether `s` holds a JWT in any encoding redaction understands. */
 export function containsJwt(s: string): boolean {
   if (!MAYBE.test(s)) return false;
-  return decodings(s).some((v) => JWT.test(v));
+  return decodings(s).some(hasJwtShape);
 }
 
 /** Whether a parameter name, once decoded, names a credential. */

@@ -138,3 +138,14 @@ test('every logger line leaves without a JWT, whatever key or message carries it
   assert.equal(lines.length, 2);
   for (const line of lines) assert.ok(!leaks(line, JWT), line);
 });
+
+test('hostile input costs linear time: 15 KB of eyJ without a dot (quadratic for a backtracking JWT regex, > 1 s)', () => {
+  const hostile = ['/v1/stream?x=' + 'eyJ'.repeat(5000) + '%00', '/' + 'eyJ'.repeat(5000), '/x?' + 'eyJ.&'.repeat(3000)];
+  const started = process.hrtime.bigint();
+  for (const url of hostile) {
+    redactUrl(url);
+    redactText(url);
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  assert.ok(ms < 250, `${ms.toFixed(0)} ms`);
+});
