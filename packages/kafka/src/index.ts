@@ -5,6 +5,6 @@ export type { AtomicSender, AtomicSenderOptions, WriteRequest } from './atomic-s
 export { KafkaWriteError } from './errors.js';
 export type { KafkaErrorCode } from './errors.js';
 export { toMessage } from './codec.js';
-export { partitionFor } from './partition.js';
+export { misplacement, partitionCount, partitionFor } from './partition.js';
 export { EVENTS_PARTITIONS, topicNames, TOPICS, topicSpecs } from './topics.js';
 export type { TopicNames, TopicSpec } from './topics.js';

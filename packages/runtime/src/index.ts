@@ -1,5 +1,6 @@
 export { createLogger, redactUrl, REDACT_PATHS } from './logger.js';
 export type { Logger } from './logger.js';
+export { containsJwt, isSecretName, redactDeep, redactText, REDACTED } from './redact.js';
 export { createRegistry } from './metrics.js';
 export { onShutdown } from './shutdown.js';
 export { ApiError } from './api-error.js';

@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { redactText } from './redact.js';
 
 export type { Logger };
 
@@ -19,16 +20,19 @@ export const REDACT_PATHS = [
   '*.secret',
 ];
 
-export function createLogger(opts: { service: string; level: string; node?: string | undefined }): Logger {
-  return pino({
+export function createLogger(opts: { service: string; level: string; node?: string | undefined; destination?: DestinationStream }): Logger {
+  const options: LoggerOptions = {
     level: opts.level,
     base: { service: opts.service, ...(opts.node ? { node: opts.node } : {}), pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+    // Backstop for what no path above names (an error message quoting a URL,
+    // a value under an unexpected key): every line leaves with anything that
+    // decodes to a JWT removed (docs/security.md, "Token handling").
+    hooks: { streamWrite: redactText },
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 
-/** Strips `token=` from URLs before they are logged (WebSocket clients may pass it as a query parameter). */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:token|access_token)=)[^&]*/gi, '$1[redacted]');
-}
+/** URLs are logged through this (WebSocket clients may pass a token as a query parameter); see redact.ts. */
+export { redactUrl } from './redact.js';

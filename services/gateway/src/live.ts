@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { misplacement } from '@tidings/kafka';
 import { parseEnvelope } from '@tidings/protocol';
 import type { Logger } from '@tidings/runtime';
 import { eventFrame } from './frames.js';
@@ -43,6 +44,8 @@ export async function startLiveFeed(opts: LiveFeedOptions): Promise<LiveFeed> {
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(opts.topic);
   const position = new Map<number, bigint>(offsets.map((o) => [o.partition, BigInt(o.high)]));
+  // The count cursors and the record contract are computed with (docs/protocol.md).
+  const partitions = position.size;
   const advance = (partition: number, next: bigint) => {
     if (next > (position.get(partition) ?? 0n)) position.set(partition, next);
   };
@@ -67,8 +70,9 @@ export async function startLiveFeed(opts: LiveFeedOptions): Promise<LiveFeed> {
     const text = m.value.toString('utf8');
     const parsed = parseEnvelope(text);
     // Invalid records are the persister's to dead-letter; a record whose key
-    // is not its userId must never reach the key's user.
-    if (!parsed.ok || parsed.value.userId !== key) return;
+    // is not its userId must never reach the key's user, and one outside its
+    // key's partition is never delivered (a resume could not replay it).
+    if (!parsed.ok || parsed.value.userId !== key || misplacement(key, partition, partitions) !== undefined) return;
     const out: OutFrame = {
       offset: BigInt(m.offset),
       frame: eventFrame(opts.epoch, partition, BigInt(m.offset), text),
@@ -112,7 +116,7 @@ export async function startLiveFeed(opts: LiveFeedOptions): Promise<LiveFeed> {
   opts.logger.info({ partitions: position.size }, 'live feed consuming');
 
   return {
-    partitions: position.size,
+    partitions,
     position: (p) => position.get(p) ?? 0n,
     async logEnd(partition) {
       const latest = await admin.fetchTopicOffsets(opts.topic);

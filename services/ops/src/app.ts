@@ -33,12 +33,14 @@ export interface OpsDeps {
     /** Prefix of the throwaway consumer groups of Kafka-source rebuilds (the topic prefix). */
     groupPrefix: string;
   };
+  /** Audit rows per second for refused requests, per class of caller (OPS_AUDIT_REFUSED_PER_SEC; default 20). */
+  auditRefusedPerSec?: number;
 }
 
 /**
  * The ops API (SPEC §6): history, redelivery, projection rebuilds, dead
  * letters, lag and the audit log. Reads need `ops:read`, actions
- * `ops:write`; every request that passes auth is audited (G5).
+ * `ops:write`; every request is audited, refused ones included (G5).
  */
 export async function buildOpsApp(deps: OpsDeps): Promise<FastifyInstance> {
   const app = createHttpServer({
@@ -54,7 +56,8 @@ export async function buildOpsApp(deps: OpsDeps): Promise<FastifyInstance> {
     description: 'History, redelivery, projection rebuilds, dead letters, lag and the audit log, with service tokens (scopes `ops:read`, `ops:write`); every request is audited.',
   });
   const metrics = createOpsMetrics(deps.registry);
-  const guard = createGuard({ verify: deps.verify, pool: deps.pool, logger: deps.logger, metrics });
+  const guard = createGuard({ verify: deps.verify, pool: deps.pool, logger: deps.logger, metrics, refusedPerSec: deps.auditRefusedPerSec ?? 20 });
+  guard.auditEveryRequest(app);
   const rebuilds = createRebuildManager({
     pool: deps.pool,
     kafka: deps.kafka,

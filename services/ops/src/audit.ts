@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AuditPage } from '@tidings/protocol';
-import type { Logger } from '@tidings/runtime';
+import { redactDeep, type Logger } from '@tidings/runtime';
 
 export interface AuditEntry {
   /** The `sub` of the ops token; `anonymous` when the request carried none that verified. */
@@ -15,15 +15,18 @@ export interface AuditEntry {
  * Every ops action leaves a row (who, what, parameters, result) and a log
  * line (G5) — reads included: looking at a user's history is the
  * privacy-relevant act. The log line comes first so an action is on record
- * even when Postgres is the thing that is down.
+ * even when Postgres is the thing that is down. Parameters and results pass
+ * the one redactor first: a token pasted into any field is never stored.
  */
 export async function audit(pool: pg.Pool, logger: Logger, entry: AuditEntry): Promise<void> {
-  logger.info({ audit: { actor: entry.actor, action: entry.action, params: entry.params, ok: entry.ok, result: entry.result } }, 'ops action');
+  const params = redactDeep(entry.params ?? {});
+  const result = entry.result === undefined ? undefined : redactDeep(entry.result);
+  logger.info({ audit: { actor: entry.actor, action: entry.action, params, ok: entry.ok, result } }, 'ops action');
   await pool.query('INSERT INTO audit_log (actor, action, params, result, ok) VALUES ($1, $2, $3, $4, $5)', [
     entry.actor,
     entry.action,
-    JSON.stringify(entry.params ?? {}),
-    entry.result === undefined ? null : JSON.stringify(entry.result),
+    JSON.stringify(params),
+    result === undefined ? null : JSON.stringify(result),
     entry.ok,
   ]);
 }

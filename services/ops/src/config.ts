@@ -32,6 +32,15 @@ export const OpsEnv = Type.Object({
    * Postgres positions only.
    */
   OPS_GATEWAY_URLS: Type.String({ default: '' }),
+  /**
+   * Audit rows per second (burst: five seconds' worth) for refused requests
+   * (401, 403, 400, 404, …), separately for callers without a verified token
+   * and with one. Beyond it rows are counted in
+   * `tidings_ops_audit_dropped_total` and the next row says how many were
+   * skipped, so a flood of bad requests cannot become unbounded audit writes.
+   * Requests that run an action are always audited.
+   */
+  OPS_AUDIT_REFUSED_PER_SEC: Type.Integer({ minimum: 1, maximum: 10000, default: 20 }),
   LOG_LEVEL: LogLevel,
   ...AuthEnv,
 });

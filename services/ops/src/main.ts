@@ -34,6 +34,7 @@ const app = await buildOpsApp({
     lockTimeoutMs: config.OPS_REBUILD_LOCK_TIMEOUT_MS,
     groupPrefix: config.KAFKA_TOPIC_PREFIX,
   },
+  auditRefusedPerSec: config.OPS_AUDIT_REFUSED_PER_SEC,
 });
 await app.listen({ port: config.OPS_PORT, host: config.OPS_HOST });
 logger.info({ url: listeningUrl(app.server.address()) }, 'ops listening');

@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { AtomicSender, TopicNames } from '@tidings/kafka';
+import { partitionCount, type AtomicSender, type TopicNames } from '@tidings/kafka';
 import type { Logger } from '@tidings/runtime';
 import { classify, type DeadRecord } from './records.js';
 import { isDataError, salvageBatch } from './salvage.js';
@@ -68,6 +68,17 @@ function dlqMessage(sourceTopic: string, partition: number, d: DeadRecord) {
   };
 }
 
+/** Read with a short-lived admin client: the consumer's own metadata is not exposed by kafkajs. */
+async function readPartitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await partitionCount(admin, topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
  * The persister loop. Order of effects per batch, and why:
  * 1. one Postgres transaction (rows, projection, dead letters, watermark);
@@ -89,9 +100,11 @@ export async function startPersister(opts: PersisterOptions): Promise<Consumer> 
   });
   consumer.on(consumer.events.GROUP_JOIN, () => opts.onJoin?.());
   consumer.on(consumer.events.CRASH, (e) => opts.onCrash?.(e.payload.error, e.payload.restart));
+  let partitions: number;
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: opts.topics.events, fromBeginning: true });
+    partitions = await readPartitionCount(opts.kafka, opts.topics.events);
   } catch (error) {
     // A half-started consumer must not keep its connections: the caller starts a new one.
     await consumer.disconnect().catch(() => undefined);
@@ -116,7 +129,7 @@ export async function startPersister(opts: PersisterOptions): Promise<Consumer> 
     partitionsConsumedConcurrently: opts.concurrency,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
       if (!isRunning() || isStale() || batch.isEmpty()) return;
-      const classified = classify(batch.messages);
+      const classified = classify(batch.messages, { partition: batch.partition, partitions });
       const good = classified.good;
       let dead = classified.dead;
       // lastOffset() of a non-empty batch is its last record, markers included.

@@ -1,4 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
+import { misplacement } from '@tidings/kafka';
 import { LIMITS, parseEnvelope, type Envelope } from '@tidings/protocol';
 
 export interface GoodRecord {
@@ -15,13 +16,20 @@ export interface DeadRecord {
   reason: string;
 }
 
+/** Where a batch was read: its partition, and how many the topic has. */
+export interface Placement {
+  partition: number;
+  partitions: number;
+}
+
 /**
  * Splits a fetched batch into valid events and dead letters. A record is
- * dead when its value is not a valid envelope, or when its key is not the
+ * dead when its value is not a valid envelope, when its key is not the
  * envelope's userId (it would sit in the wrong user's partition and break
- * per-user ordering).
+ * per-user ordering), or when it is not in the partition its key belongs in
+ * (a direct producer with another partitioner: a resume would skip it).
  */
-export function classify(messages: readonly KafkaMessage[]): { good: GoodRecord[]; dead: DeadRecord[] } {
+export function classify(messages: readonly KafkaMessage[], placement: Placement): { good: GoodRecord[]; dead: DeadRecord[] } {
   const good: GoodRecord[] = [];
   const dead: DeadRecord[] = [];
   for (const m of messages) {
@@ -36,11 +44,15 @@ export function classify(messages: readonly KafkaMessage[]): { good: GoodRecord[
     const result = m.value.length > LIMITS.envelopeMaxBytes ? parseEnvelope(m.value) : parseEnvelope(value);
     if (!result.ok) {
       dead.push({ offset, key, value, reason: result.issues.map((i) => `${i.path} ${i.message}`).join('; ') });
-    } else if (key !== result.value.userId) {
-      dead.push({ offset, key, value, reason: 'record key does not match userId' });
-    } else {
-      good.push({ offset, event: result.value, key, value });
+      continue;
     }
+    if (key !== result.value.userId) {
+      dead.push({ offset, key, value, reason: 'record key does not match userId' });
+      continue;
+    }
+    const misplaced = misplacement(key, placement.partition, placement.partitions);
+    if (misplaced !== undefined) dead.push({ offset, key, value, reason: misplaced });
+    else good.push({ offset, event: result.value, key, value });
   }
   return { good, dead };
 }

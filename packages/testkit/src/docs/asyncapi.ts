@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import type { TSchema } from '@sinclair/typebox';
+import { EVENTS_PARTITIONS } from '@tidings/kafka';
 import {
   Envelope,
   ErrorSchema,
@@ -37,6 +38,35 @@ const serverMessages: Record<string, [TSchema, string]> = {
 };
 
 const message = (name: string, [schema, summary]: [TSchema, string]) => ({ name, summary, contentType: 'application/json', payload: plain(schema) });
+const KAFKA_BINDING = '0.5.0';
+
+/** The record contract for anything that writes the events topic, direct producers included (docs/protocol.md). */
+const envelopeRecord = {
+  ...message('envelope', [Envelope, 'A notification or state event (SPEC §4). Record key = userId.']),
+  description:
+    'Record contract (docs/protocol.md, "Producing directly to Kafka"): key = the envelope\'s userId; partition = murmur2(key) & 0x7fffffff mod the topic\'s partition count ' +
+    "(Java's default partitioner; librdkafka needs partitioner=murmur2_random); value = one JSON envelope of at most 64 KiB. A record that breaks it — " +
+    'an invalid envelope, a key other than its userId, or a partition other than its key\'s — is dead-lettered with the reason and never delivered.',
+  headers: {
+    type: 'object',
+    properties: {
+      'content-type': { type: 'string', const: 'application/json' },
+      traceparent: { type: 'string', description: 'W3C trace context, when the write is part of a trace.' },
+    },
+    required: ['content-type'],
+  },
+  bindings: { kafka: { key: { type: 'string', description: 'The envelope\'s userId; it also chooses the partition (murmur2).' }, bindingVersion: KAFKA_BINDING } },
+};
+const deadLetterHeaders = {
+  type: 'object',
+  properties: {
+    'tidings-reason': { type: 'string', description: 'Why the record was refused (at most 1,000 characters).' },
+    'tidings-source-topic': { type: 'string' },
+    'tidings-source-partition': { type: 'string', pattern: '^\\d+$' },
+    'tidings-source-offset': { type: 'string', pattern: '^\\d+$' },
+  },
+  required: ['tidings-reason', 'tidings-source-topic', 'tidings-source-partition', 'tidings-source-offset'],
+};
 const refs = (names: string[]) => Object.fromEntries(names.map((n) => [n, { $ref: `#/components/messages/${n}` }]));
 
 /**
@@ -68,7 +98,13 @@ export function buildAsyncApi(): Record<string, unknown> {
         servers: [{ $ref: '#/servers/gateway' }],
         messages: refs([...Object.keys(clientMessages), ...Object.keys(serverMessages)]),
       },
-      events: { address: 'tidings.events', servers: [{ $ref: '#/servers/kafka' }], messages: { envelope: { $ref: '#/components/messages/envelope' } } },
+      events: {
+        address: 'tidings.events',
+        description: `Every event, key = userId, in the partition murmur2 assigns the key. The partition count (${EVENTS_PARTITIONS} by default) is fixed for the life of a deployment: cursors name partitions.`,
+        servers: [{ $ref: '#/servers/kafka' }],
+        messages: { envelope: { $ref: '#/components/messages/envelope' } },
+        bindings: { kafka: { topic: 'tidings.events', partitions: EVENTS_PARTITIONS, bindingVersion: KAFKA_BINDING } },
+      },
       dlq: { address: 'tidings.events.dlq', servers: [{ $ref: '#/servers/kafka' }], messages: { deadLetter: { $ref: '#/components/messages/deadLetter' } } },
       control: { address: 'tidings.control', servers: [{ $ref: '#/servers/kafka' }], messages: { redeliver: { $ref: '#/components/messages/redeliver' } } },
     },
@@ -83,8 +119,8 @@ export function buildAsyncApi(): Record<string, unknown> {
     components: {
       messages: {
         ...Object.fromEntries(Object.entries({ ...clientMessages, ...serverMessages }).map(([n, v]) => [n, message(n, v)])),
-        envelope: message('envelope', [Envelope, 'A notification or state event (SPEC §4). Record key = userId.']),
-        deadLetter: { name: 'deadLetter', summary: 'The original record value, unchanged (it may not be JSON).', contentType: 'application/octet-stream', payload: { type: 'string' } },
+        envelope: envelopeRecord,
+        deadLetter: { name: 'deadLetter', summary: 'The original record value, unchanged (it may not be JSON).', contentType: 'application/octet-stream', headers: deadLetterHeaders, payload: { type: 'string' } },
         redeliver: message('redeliver', [RedeliverCommand, 'Push a user\'s events again to their live sockets, from a cursor or a time.']),
       },
     },
