@@ -8,7 +8,7 @@ export type Recipients = { userId: string; userIds?: never } | { userIds: readon
  * `topic`. An explicit `id` makes a retry idempotent (G4): it is an
  * idempotency key scoped to this producer's `source`, and the event ids are
  * derived from both (the same ids ingest derives for a producer whose token
- * `sub` is that source; docs/protocol.md, Ids and idempotency).
+ * `sub` is that source; docs/pipeline.md, Ids and idempotency).
  */
 export type Notification = Recipients & {
   id?: string;

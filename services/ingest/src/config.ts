@@ -38,7 +38,7 @@ export const IngestEnv = Type.Object({
    * different request is refused with 422; after it the key is forgotten
    * (keys older than this are deleted every minute). Ids derived from a key
    * never change, so a key is still best used for one request only
-   * (docs/protocol.md, Ids and idempotency).
+   * (docs/pipeline.md, Ids and idempotency).
    */
   INGEST_IDEMPOTENCY_RETENTION_SEC: Type.Integer({ minimum: 60, maximum: 30 * 86400, default: 86400 }),
   ...AuthEnv,

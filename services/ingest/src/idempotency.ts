@@ -59,12 +59,20 @@ export async function claimIdempotencyKey(pool: pg.Pool, source: string, key: st
   }
 }
 
-/** Deletes keys older than the retention, a bounded number at a time; returns how many went. */
-export async function expireIdempotencyKeys(pool: pg.Pool, retentionSec: number, limit = 10_000): Promise<number> {
-  const r = await pool.query(
-    `DELETE FROM idempotency_keys WHERE (source, key) IN (
-       SELECT source, key FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1) LIMIT $2)`,
-    [retentionSec, limit],
-  );
-  return r.rowCount ?? 0;
+/**
+ * Deletes keys older than the retention, `batch` rows per statement (short
+ * transactions, short locks) until none is left; returns how many went.
+ */
+export async function expireIdempotencyKeys(pool: pg.Pool, retentionSec: number, batch = 10_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const r = await pool.query(
+      `DELETE FROM idempotency_keys WHERE (source, key) IN (
+         SELECT source, key FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1) LIMIT $2)`,
+      [retentionSec, batch],
+    );
+    const n = r.rowCount ?? 0;
+    total += n;
+    if (n < batch) return total;
+  }
 }

@@ -40,9 +40,14 @@ const app = await buildApp({
   rateLimitPerSec: config.INGEST_RATE_LIMIT_PER_SEC,
   idempotencyRetentionSec: config.INGEST_IDEMPOTENCY_RETENTION_SEC,
 });
-// Every instance sweeps; the deletes are idempotent, and a missed sweep only keeps rows longer.
+// Every instance sweeps (the deletes are idempotent, and a missed sweep only keeps rows longer), one sweep at a time.
+let sweeping = false;
 const sweep = setInterval(() => {
-  expireIdempotencyKeys(pool, config.INGEST_IDEMPOTENCY_RETENTION_SEC).catch((error: unknown) => logger.warn({ err: error }, 'could not expire idempotency keys'));
+  if (sweeping) return;
+  sweeping = true;
+  expireIdempotencyKeys(pool, config.INGEST_IDEMPOTENCY_RETENTION_SEC)
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not expire idempotency keys'))
+    .finally(() => (sweeping = false));
 }, 60_000);
 sweep.unref();
 

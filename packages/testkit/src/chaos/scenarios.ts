@@ -83,7 +83,7 @@ export const duplicateBurst: Scenario = {
     // The same explicit ids, each posted 5 times concurrently (G4: stored once, shown once).
     const users = [...ctx.load.accepted.keys()];
     const posts: Promise<unknown>[] = [];
-    // Event ids as ingest answered them: derived from the explicit id and the producer (docs/protocol.md).
+    // Event ids as ingest answered them: derived from the explicit id and the producer (docs/pipeline.md).
     const ids = new Set<string>();
     for (let i = 0; i < 100; i++) {
       const userId = users[i % users.length]!;
