@@ -1,5 +1,5 @@
 // Public surface of @tidings/db. testing/ is not part of it (test helpers only).
-export { auditLog, deadLetters, events, inbox, meta, topicSubscriptions, watermarks } from './schema.js';
+export { auditLog, deadLetters, events, idempotencyKeys, inbox, meta, topicSubscriptions, watermarks } from './schema.js';
 export type {
   AuditLogRow,
   DeadLetterRow,

@@ -100,16 +100,46 @@ export const watermarks = pgTable('watermarks', {
   updatedAt: tstz('updated_at').notNull().defaultNow(),
 });
 
-/** Who receives a notification sent to a topic. */
+/**
+ * Who receives a notification sent to a topic. A topic belongs to the
+ * producer that uses it (docs/contract.md §10): two producers' topics of the
+ * same name are two topics, told apart by `owner`.
+ */
 export const topicSubscriptions = pgTable(
   'topic_subscriptions',
   {
+    /**
+     * The `sub` of the producer whose topic this is. Rows from before topics
+     * had owners hold '' and belong to no producer until an operator assigns
+     * them (docs/operations.md).
+     */
+    owner: text('owner').notNull().default(''),
     topic: text('topic').notNull(),
     userId: text('user_id').notNull(),
     createdAt: tstz('created_at').notNull().defaultNow(),
   },
-  // The primary key also serves fan-out: a topic's subscribers keyset-paged by user_id.
-  (t) => [primaryKey({ columns: [t.topic, t.userId] })],
+  // The primary key also serves fan-out: one owner's topic's subscribers keyset-paged by user_id.
+  (t) => [primaryKey({ columns: [t.owner, t.topic, t.userId] })],
+);
+
+/**
+ * The requests each producer sent with an `Idempotency-Key`, remembered for
+ * the retention ingest is configured with, so reusing a key for a different
+ * request is refused (422) instead of answered with the first request's ids.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    /** The producer (`sub` of its token): keys are scoped to it. */
+    source: text('source').notNull(),
+    key: text('key').notNull(),
+    /** sha256 of the request's method, route and canonical body; never the body itself. */
+    fingerprint: text('fingerprint').notNull(),
+    /** When the key was first used (or reused after it expired). */
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  // The expiry sweep deletes by age.
+  (t) => [primaryKey({ columns: [t.source, t.key] }), index('idempotency_keys_created_at_idx').on(t.createdAt)],
 );
 
 /** Records the persister could not process (invalid JSON, failed validation), kept for ops to inspect and retry. */

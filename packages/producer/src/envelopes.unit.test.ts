@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateEnvelope, type NotificationRequest } from '@tidings/protocol';
 import { buildEnvelopes, checkEnvelopes, recipientIssues } from './envelopes.js';
-import { baseId, recipientId } from './ids.js';
+import { baseId, explicitEventId, recipientId } from './ids.js';
 
 const data = { category: 'c', title: 't' };
 const NOW = '2030-01-01T00:00:00.000Z';
@@ -20,8 +20,9 @@ test('repeated recipients get one envelope each, in first-seen order', () => {
   assert.deepEqual(build({ userIds: ['b', 'a', 'b', 'c', 'a'], data }).map((e) => e.userId), ['b', 'a', 'c']);
 });
 
-test('an explicit id is the event id for one recipient and derives stable, distinct ids for several', () => {
-  assert.equal(build({ id: 'evt-1', userId: 'u1', data })[0]!.id, 'evt-1');
+test('an explicit id, scoped to the source, is the event id for one recipient and derives stable, distinct ids for several', () => {
+  assert.equal(build({ id: 'evt-1', userId: 'u1', data })[0]!.id, explicitEventId('billing', 'evt-1'));
+  assert.notEqual(build({ id: 'evt-1', userId: 'u1', data }, undefined, 'shop')[0]!.id, explicitEventId('billing', 'evt-1'));
   const a = build({ id: 'evt-1', userIds: ['u1', 'u2'], data }).map((e) => e.id);
   const b = build({ id: 'evt-1', userIds: ['u2', 'u1'], data }).map((e) => e.id);
   assert.deepEqual(a, [b[1], b[0]], 'a recipient id depends on the base id and user only');
@@ -36,7 +37,7 @@ test('an idempotency key derives the same ids on retry, scoped to source, key an
   assert.notDeepEqual(build({ userIds: ['u1', 'u2'], data }, 'k1', 'other-service').map((e) => e.id), once);
   assert.notDeepEqual(build({ userIds: ['u1', 'u2'], data }, 'k1', 'billing', 1).map((e) => e.id), once);
   // An explicit id wins over the key.
-  assert.equal(build({ id: 'mine', userId: 'u1', data }, 'k1')[0]!.id, 'mine');
+  assert.equal(build({ id: 'mine', userId: 'u1', data }, 'k1')[0]!.id, explicitEventId('billing', 'mine'));
 });
 
 test('without id or key every envelope gets a fresh random id', () => {

@@ -1,14 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 
 /**
- * Event ids for a request (SPEC §6 idempotency), shared by ingest and the
- * producer library so both derive the same ids from the same input:
- * - an explicit `id` with one recipient is the event id itself;
- * - with several recipients each gets `hash(id, userId)`, stable across retries;
- * - with no `id` but an idempotency key, the base id is `hash(source, key, index)`,
- *   scoped to the producing service so two services cannot collide;
- * - otherwise a random UUID.
- * Hash ids are 32 base64url characters prefixed `h_`: well under the 128 limit.
+ * Event ids for a request (docs/contract.md §6, §10), shared by ingest and the
+ * producer library so both derive the same ids from the same input. Every
+ * derived id hashes the producing service in, so ids are scoped to the
+ * producer: no producer can produce, and so replace or suppress, another's
+ * event id (posting someone's `h_…` id as an explicit id hashes to a new one).
+ * - an explicit `id` is an idempotency key: the base is `hash(source, id)`;
+ * - with no `id` but an idempotency key, the base is `hash(source, key, index)`;
+ * - otherwise there is no base and every event gets a random UUID;
+ * - one recipient's event id is the base; with several, each gets `hash(base, userId)`.
+ * Hash ids are `h_` + 32 base64url characters: well under the 128 limit.
+ * Parts are joined by `\n`, which no explicit id may contain (ID_PATTERN), so
+ * distinct (source, id) pairs hash distinct inputs.
  */
 export interface IdSource {
   /** The producing service (`sub` of its token, or the producer's `source`). */
@@ -22,7 +26,7 @@ function hashId(...parts: string[]): string {
 
 /** The id a notification's recipients derive theirs from; `index` is its place in a batch. */
 export function baseId(explicitId: string | undefined, index: number, src: IdSource): string | undefined {
-  if (explicitId) return explicitId;
+  if (explicitId) return hashId('id', src.source, explicitId);
   if (src.idempotencyKey) return hashId('key', src.source, src.idempotencyKey, String(index));
   return undefined;
 }
@@ -30,4 +34,9 @@ export function baseId(explicitId: string | undefined, index: number, src: IdSou
 export function recipientId(base: string | undefined, userId: string, single: boolean): string {
   if (base === undefined) return randomUUID();
   return single ? base : hashId('recipient', base, userId);
+}
+
+/** The event id a producer's explicit `id` gets when sent to one `userId`. */
+export function explicitEventId(source: string, explicitId: string): string {
+  return hashId('id', source, explicitId);
 }

@@ -7,5 +7,5 @@ export type { ProducerErrorCode } from './errors.js';
 // Shared with ingest, so a notification gets the same ids and checks on either path.
 export { buildEnvelopes, checkEnvelopes, recipientIssues } from './envelopes.js';
 export type { EnvelopeCheck } from './envelopes.js';
-export { baseId, recipientId } from './ids.js';
+export { baseId, explicitEventId, recipientId } from './ids.js';
 export type { IdSource } from './ids.js';

@@ -5,6 +5,7 @@ import { KafkaWriteError } from '@tidings/kafka';
 import { validateEnvelope } from '@tidings/protocol';
 import { createNamespace, readTopic, testEnv, topicEndOffsets, type Namespace } from '@tidings/testkit';
 import { ProducerError } from './errors.js';
+import { explicitEventId } from './ids.js';
 import { createProducer } from './producer.js';
 import type { Notification, Producer } from './types.js';
 
@@ -45,9 +46,11 @@ test('send: one record per recipient, key = userId, a valid envelope with the so
   assert.deepEqual(mine.map((x) => x.key).sort(), [`a-${r}`, `b-${r}`]);
 });
 
-test('explicit ids and idempotency keys give the same ids on retry', async () => {
+test('explicit ids and idempotency keys give the same ids on retry, the ids ingest derives for the same producer', async () => {
   const r = run();
-  assert.deepEqual((await producer.send({ id: `inv-${r}`, userId: `u-${r}`, data })).ids, [`inv-${r}`]);
+  const once = await producer.send({ id: `inv-${r}`, userId: `u-${r}`, data });
+  assert.deepEqual(once.ids, [explicitEventId('billing', `inv-${r}`)]);
+  assert.deepEqual((await producer.send({ id: `inv-${r}`, userId: `u-${r}`, data })).ids, once.ids);
   const first = await producer.sendBatch([{ userId: `u-${r}`, data }, { userIds: [`v-${r}`, `w-${r}`], data }], { idempotencyKey: `k-${r}` });
   const retry = await producer.sendBatch([{ userId: `u-${r}`, data }, { userIds: [`v-${r}`, `w-${r}`], data }], { idempotencyKey: `k-${r}` });
   assert.equal(first.ids.length, 3);

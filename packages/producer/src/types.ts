@@ -5,8 +5,10 @@ export type Recipients = { userId: string; userIds?: never } | { userIds: readon
 
 /**
  * A notification to send: the body of `POST /v1/notifications` without
- * `topic`. An explicit `id` makes a retry idempotent (G4); with several
- * recipients each event id is derived from it.
+ * `topic`. An explicit `id` makes a retry idempotent (G4): it is an
+ * idempotency key scoped to this producer's `source`, and the event ids are
+ * derived from both (the same ids ingest derives for a producer whose token
+ * `sub` is that source; docs/pipeline.md, Ids and idempotency).
  */
 export type Notification = Recipients & {
   id?: string;

@@ -16,6 +16,7 @@ export const ERRORS = Object.freeze({
   TIDINGS_ERR_CONFLICT: { status: 409, retryable: true, message: 'conflicts with an operation in progress' },
   TIDINGS_ERR_TOO_LARGE: { status: 413, retryable: false, message: 'request is too large' },
   TIDINGS_ERR_UNSUPPORTED_MEDIA: { status: 415, retryable: false, message: 'content-type must be application/json' },
+  TIDINGS_ERR_IDEMPOTENCY_MISMATCH: { status: 422, retryable: false, message: 'Idempotency-Key was already used for a different request' },
   TIDINGS_ERR_RATE_LIMITED: { status: 429, retryable: true, message: 'rate limit exceeded' },
   TIDINGS_ERR_UNAVAILABLE: { status: 503, retryable: true, message: 'a dependency is unavailable; nothing was accepted' },
   TIDINGS_ERR_INTERNAL: { status: 500, retryable: true, message: 'internal error' },

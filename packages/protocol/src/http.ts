@@ -4,9 +4,10 @@ import { LIMITS } from './limits.js';
 
 /**
  * `POST /v1/notifications`: exactly one of `userId`, `userIds`, `topic`.
- * With one recipient an explicit `id` is the event id; with several, each
- * recipient's event id is derived from it (see ingest docs), so a retry
- * yields the same ids.
+ * An explicit `id` is an idempotency key scoped to the producer: the event
+ * ids are derived from it and the producer (docs/pipeline.md, Ids and
+ * idempotency), so a retry yields the same ids and no producer can take
+ * another's.
  */
 export const NotificationRequest = Type.Object(
   {

@@ -1,6 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { explicitEventId } from '@tidings/producer';
 import {
   readTopic,
   requestJson,
@@ -83,8 +84,11 @@ test('userId, userIds (deduplicated) and a batch are each stored once, for the r
 test('a topic with 20,000 subscribers fans out to each of them once; PUT/DELETE manage the audience', async () => {
   const r = run();
   const topic = `news-${r}`;
-  // The bulk of the audience straight into the table; the API path for a few.
-  await t.pool.query(`INSERT INTO topic_subscriptions (topic, user_id) SELECT $1, 'sub-' || $2 || '-' || lpad(g::text, 5, '0') FROM generate_series(1, 20000) g`, [topic, r]);
+  // The bulk of the audience straight into the table (billing's topic: topics belong to their producer); the API path for a few.
+  await t.pool.query(
+    `INSERT INTO topic_subscriptions (owner, topic, user_id) SELECT 'billing', $1, 'sub-' || $2 || '-' || lpad(g::text, 5, '0') FROM generate_series(1, 20000) g`,
+    [topic, r],
+  );
   const url = (userId: string) => `${t.stack.ingest.url}/v1/topics/${topic}/subscribers/${userId}`;
   for (const [method, userId] of [['PUT', `late-${r}`], ['PUT', `late-${r}`], ['PUT', `gone-${r}`], ['DELETE', `gone-${r}`], ['DELETE', `never-${r}`]] as const) {
     const res = await requestJson(method, url(userId), { token: topicsWriter });
@@ -117,8 +121,10 @@ test('Idempotency-Key: a retry gets the same ids and stores nothing twice', asyn
   const retry = await post('/v1/notifications', body, key);
   assert.deepEqual(retry, first);
   const batchBody = { notifications: [{ userId: `k1-${r}`, data }, { userId: `k2-${r}`, data }] };
-  const batchFirst = await post('/v1/notifications/batch', batchBody, key);
-  const batchRetry = await post('/v1/notifications/batch', batchBody, key);
+  // A key names one request: the batch needs its own (the same key on another route is a 422, see tenancy.e2e.test.ts).
+  const batchKey = { 'idempotency-key': `order-${r}-batch` };
+  const batchFirst = await post('/v1/notifications/batch', batchBody, batchKey);
+  const batchRetry = await post('/v1/notifications/batch', batchBody, batchKey);
   assert.deepEqual(batchRetry, batchFirst);
   // Another key, or no key, is another notification.
   const other = await post('/v1/notifications', body, { 'idempotency-key': `order-${r}-2` });
@@ -130,12 +136,13 @@ test('Idempotency-Key: a retry gets the same ids and stores nothing twice', asyn
 
 test('G4: an explicit id submitted twice in sequence and five times concurrently is one event and one inbox row', async () => {
   const r = run();
-  const seqId = `seq-${r}`;
-  const conId = `con-${r}`;
+  // Explicit ids are scoped to the producer: the event ids are derived from them and the token's sub.
+  const seqId = explicitEventId('billing', `seq-${r}`);
+  const conId = explicitEventId('billing', `con-${r}`);
   const userId = `g4-${r}`;
-  assert.deepEqual(await post('/v1/notifications', { id: seqId, userId, data }), [seqId]);
-  assert.deepEqual(await post('/v1/notifications', { id: seqId, userId, data }), [seqId]);
-  const concurrent = await Promise.all(Array.from({ length: 5 }, () => post('/v1/notifications', { id: conId, userId, data })));
+  assert.deepEqual(await post('/v1/notifications', { id: `seq-${r}`, userId, data }), [seqId]);
+  assert.deepEqual(await post('/v1/notifications', { id: `seq-${r}`, userId, data }), [seqId]);
+  const concurrent = await Promise.all(Array.from({ length: 5 }, () => post('/v1/notifications', { id: `con-${r}`, userId, data })));
   assert.ok(concurrent.every((ids) => ids.length === 1 && ids[0] === conId));
   // Kafka holds every submission: the persister is what makes them one.
   const records = await readTopic(t.ns.brokers, t.ns.topics.events, (rs) => rs.filter((x) => x.key === userId).length >= 7);
@@ -143,5 +150,5 @@ test('G4: an explicit id submitted twice in sequence and five times concurrently
   const rows = await rowsPerId([seqId, conId]);
   assertOnceEach(rows, [seqId, conId]);
   const inbox = await t.pool.query('SELECT notification_id FROM inbox WHERE user_id = $1 ORDER BY notification_id', [userId]);
-  assert.deepEqual(inbox.rows.map((x: { notification_id: string }) => x.notification_id), [conId, seqId]);
+  assert.deepEqual(inbox.rows.map((x: { notification_id: string }) => x.notification_id), [conId, seqId].sort());
 });

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { explicitEventId } from '@tidings/producer';
 import type { ErrorBody } from '@tidings/protocol';
 import { createNamespace, readTopic, testEnv, tokenFor, type Namespace } from '@tidings/testkit';
 import { startIngestApp, type IngestHarness } from './testing/harness.js';
@@ -36,7 +37,8 @@ test('the rate limit is per producing service: 429 TIDINGS_ERR_RATE_LIMITED with
   const b = await tokenFor(env.authSecret, `svc-b-${run}`, ['notifications:write']);
   const ids = Array.from({ length: 6 }, (_, i) => `rl-${run}-${i}`);
   const responses = await Promise.all(ids.map((id) => post(limited, a, { id, userId, data })));
-  const ok = ids.filter((_, i) => responses[i]!.statusCode === 202);
+  // Event ids are derived from the explicit ids and the producer (svc-a, svc-b).
+  const ok = ids.filter((_, i) => responses[i]!.statusCode === 202).map((id) => explicitEventId(`svc-a-${run}`, id));
   const refused = responses.filter((r) => r.statusCode === 429);
   assert.equal(ok.length, 3, responses.map((r) => `${r.statusCode} ${r.body}`).join('\n'));
   assert.equal(refused.length, 3);
@@ -50,9 +52,11 @@ test('the rate limit is per producing service: 429 TIDINGS_ERR_RATE_LIMITED with
   const other = await post(limited, b, { id: `rl-${run}-other`, userId, data });
   assert.equal(other.statusCode, 202, other.body);
   // Same user, same partition: once the later record is read, every earlier committed one has been too.
-  const records = await readTopic(ns.brokers, ns.topics.events, (rs) => rs.some((r) => r.value?.includes(`rl-${run}-other`)));
-  const seen = records.map((r) => (JSON.parse(r.value!) as { id: string }).id).filter((id) => id.startsWith(`rl-${run}`));
-  assert.deepEqual(seen.sort(), [...ok, `rl-${run}-other`].sort());
+  const otherId = explicitEventId(`svc-b-${run}`, `rl-${run}-other`);
+  assert.deepEqual(other.json<{ ids: string[] }>().ids, [otherId]);
+  const records = await readTopic(ns.brokers, ns.topics.events, (rs) => rs.some((r) => r.value?.includes(otherId)));
+  const seen = records.filter((r) => r.key === userId).map((r) => (JSON.parse(r.value!) as { id: string }).id);
+  assert.deepEqual(seen.sort(), [...ok, otherId].sort());
 });
 
 test('GET /openapi.json documents every producer route without auth', async () => {
@@ -87,8 +91,9 @@ test('a batch of 100 notifications with 15 KiB payloads for one user (1.5 MB in 
     payload: JSON.stringify({ notifications }),
   });
   assert.equal(res.statusCode, 202, res.body);
-  assert.deepEqual(res.json<{ ids: string[] }>().ids, ids);
-  const records = await readTopic(ns.brokers, ns.topics.events, (rs) => rs.some((r) => r.value?.includes(ids.at(-1)!)));
-  const seen = records.map((r) => (JSON.parse(r.value!) as { id: string }).id).filter((id) => id.startsWith(`big-${run}`));
-  assert.deepEqual(seen, ids);
+  const eventIds = ids.map((id) => explicitEventId(`svc-big-${run}`, id));
+  assert.deepEqual(res.json<{ ids: string[] }>().ids, eventIds);
+  const records = await readTopic(ns.brokers, ns.topics.events, (rs) => rs.some((r) => r.value?.includes(eventIds.at(-1)!)));
+  const seen = records.filter((r) => r.key === userId).map((r) => (JSON.parse(r.value!) as { id: string }).id);
+  assert.deepEqual(seen, eventIds);
 });

@@ -21,6 +21,8 @@ export interface IngestDeps {
   topics: TopicNames;
   /** Requests per second per producing service (token `sub`). */
   rateLimitPerSec: number;
+  /** How long an `Idempotency-Key` and its request's fingerprint are remembered, in seconds. */
+  idempotencyRetentionSec: number;
   /** Subscribers read (and sent) per fan-out page; default 1000. */
   fanoutPageSize?: number;
 }

@@ -32,6 +32,15 @@ export const IngestEnv = Type.Object({
   INGEST_SEND_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 3000 }),
   /** Requests per second per producing service (token `sub`). */
   INGEST_RATE_LIMIT_PER_SEC: Type.Integer({ minimum: 1, default: 2000 }),
+  /**
+   * How long ingest remembers an `Idempotency-Key` and the request it was
+   * used for (seconds; default 24 h). Within it, the same key with a
+   * different request is refused with 422; after it the key is forgotten
+   * (keys older than this are deleted every minute). Ids derived from a key
+   * never change, so a key is still best used for one request only
+   * (docs/pipeline.md, Ids and idempotency).
+   */
+  INGEST_IDEMPOTENCY_RETENTION_SEC: Type.Integer({ minimum: 60, maximum: 30 * 86400, default: 86400 }),
   ...AuthEnv,
 });
 export type IngestConfig = Readonly<Static<typeof IngestEnv>>;

@@ -5,6 +5,7 @@ import { createAtomicSender, createKafka, topicNames } from '@tidings/kafka';
 import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { expireIdempotencyKeys } from './idempotency.js';
 import { createSenderPool } from './sender-pool.js';
 
 
@@ -37,10 +38,22 @@ const app = await buildApp({
   pool,
   topics: topicNames(config.KAFKA_TOPIC_PREFIX),
   rateLimitPerSec: config.INGEST_RATE_LIMIT_PER_SEC,
+  idempotencyRetentionSec: config.INGEST_IDEMPOTENCY_RETENTION_SEC,
 });
+// Every instance sweeps (the deletes are idempotent, and a missed sweep only keeps rows longer), one sweep at a time.
+let sweeping = false;
+const sweep = setInterval(() => {
+  if (sweeping) return;
+  sweeping = true;
+  expireIdempotencyKeys(pool, config.INGEST_IDEMPOTENCY_RETENTION_SEC)
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not expire idempotency keys'))
+    .finally(() => (sweeping = false));
+}, 60_000);
+sweep.unref();
 
 onShutdown(logger, async () => {
   // Stop taking requests, let in-flight ones finish their Kafka commit, then close.
+  clearInterval(sweep);
   await app.close();
   await sender.close();
   await fanoutSender.close();

@@ -3,9 +3,10 @@ import { Type } from '@sinclair/typebox';
 import { Counter, Histogram } from 'prom-client';
 import { buildEnvelopes, checkEnvelopes, recipientIssues, type IdSource } from '@tidings/producer';
 import { toMessage, type WriteRequest } from '@tidings/kafka';
-import { AcceptedResponse, BatchRequest, NotificationRequest, type CreatedEvent } from '@tidings/protocol';
+import { AcceptedResponse, BatchRequest, ErrorBodySchema, NotificationRequest, type CreatedEvent } from '@tidings/protocol';
 import { ApiError, authenticate } from '@tidings/runtime';
 import type { IngestDeps } from './app.js';
+import { claimIdempotencyKey, requestFingerprint } from './idempotency.js';
 import { SINGLE_BODY_LIMIT } from './limits.js';
 import { subscriberPages } from './subscriptions.js';
 
@@ -26,8 +27,17 @@ function idSource(source: string, header: string | string[] | undefined): IdSour
  */
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
-    Type.String({ description: '1..256 characters: the ids the server assigns are derived from it, so a retry with the same key gets the same ids and no duplicates.' }),
+    Type.String({
+      description:
+        '1..256 characters, scoped to the producer: the ids the server assigns are derived from it, so a retry of the same request with the same key gets the same ids and no duplicates. The same key with a different request is refused (422) for the key retention (24 h by default).',
+    }),
   ),
+});
+
+/** The 422 answer, documented on the routes that take an `Idempotency-Key`. */
+const IdempotencyMismatch = Type.Object(ErrorBodySchema.properties, {
+  additionalProperties: false,
+  description: 'TIDINGS_ERR_IDEMPOTENCY_MISMATCH: the Idempotency-Key was already used by this producer for a different request; nothing was sent',
 });
 
 /** Builds and checks one notification's envelopes; size problems are 413, anything else 400. */
@@ -59,11 +69,11 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: IngestDep
     accepted.inc(events.length);
   }
 
-  /** Topic fan-out: one transaction, one page of subscribers in memory at a time. */
+  /** Topic fan-out to the subscribers of the producer's own topic: one transaction, one page of them in memory at a time. */
   async function fanOut(req: NotificationRequest, src: IdSource, now: string): Promise<string[]> {
     const ids: string[] = [];
     async function* pages(): AsyncGenerator<WriteRequest[]> {
-      for await (const userIds of subscriberPages(deps.pool, req.topic!, deps.fanoutPageSize)) {
+      for await (const userIds of subscriberPages(deps.pool, src.source, req.topic!, deps.fanoutPageSize)) {
         const events = envelopesFor(req, userIds, 0, src, now, '');
         for (const e of events) ids.push(e.id);
         yield [{ topic: deps.topics.events, messages: events.map((e) => toMessage(e)) }];
@@ -74,6 +84,12 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: IngestDep
     end();
     accepted.inc(n);
     return ids;
+  }
+
+  /** Refuses a key this producer already used for another request; a request without a key costs nothing here. */
+  async function checkKey(src: IdSource, route: string, body: unknown): Promise<void> {
+    if (src.idempotencyKey === undefined) return;
+    await claimIdempotencyKey(deps.pool, src.source, src.idempotencyKey, requestFingerprint('POST', route, body), deps.idempotencyRetentionSec);
   }
 
   const writeAuth = authenticate(deps.verify, 'notifications:write');
@@ -88,7 +104,7 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: IngestDep
         summary: 'Send one notification to a user, up to 1000 users or a topic; 202 once durable in Kafka',
         body: NotificationRequest,
         headers: IdempotencyHeaders,
-        response: { 202: AcceptedResponse },
+        response: { 202: AcceptedResponse, 422: IdempotencyMismatch },
         tags: ['notifications'],
       },
     },
@@ -99,9 +115,11 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: IngestDep
       const src = idSource(request.principal!.sub, request.headers['idempotency-key']);
       const now = new Date().toISOString();
       if (body.topic !== undefined) {
+        await checkKey(src, '/v1/notifications', body);
         return reply.code(202).send({ ids: await fanOut(body, src, now) });
       }
       const events = envelopesFor(body, body.userId !== undefined ? [body.userId] : body.userIds!, 0, src, now, '');
+      await checkKey(src, '/v1/notifications', body);
       await commit(events);
       return reply.code(202).send({ ids: events.map((e) => e.id) });
     },
@@ -116,7 +134,7 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: IngestDep
         summary: 'Send up to 1000 notifications, all or none; 202 once durable in Kafka',
         body: BatchRequest,
         headers: IdempotencyHeaders,
-        response: { 202: AcceptedResponse },
+        response: { 202: AcceptedResponse, 422: IdempotencyMismatch },
         tags: ['notifications'],
       },
     },
@@ -132,6 +150,7 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: IngestDep
       const events = notifications.flatMap((n, i) =>
         envelopesFor(n, n.userId !== undefined ? [n.userId] : n.userIds!, i, src, now, `/notifications/${i}`),
       );
+      await checkKey(src, '/v1/notifications/batch', request.body);
       await commit(events);
       return reply.code(202).send({ ids: events.map((e) => e.id) });
     },

@@ -18,6 +18,7 @@ export async function buildOpenApi(): Promise<Record<string, unknown>> {
     pool: unwired('Postgres pool'),
     topics: topicNames(),
     rateLimitPerSec: 1,
+    idempotencyRetentionSec: 60,
   });
   try {
     return await openApiDocument(app);

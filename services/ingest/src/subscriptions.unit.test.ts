@@ -5,16 +5,16 @@ import { subscriberPages } from './subscriptions.js';
 
 /**
  * An in-memory stand-in for the one keyset query the pager runs, with
- * Postgres' semantics (`user_id > $2 ORDER BY user_id LIMIT $3`). It also
+ * Postgres' semantics (`owner = $1 AND topic = $2 AND user_id > $3 ORDER BY user_id LIMIT $4`). It also
  * records the largest page it ever handed out: the pager must never hold
  * more than one page of an audience.
  */
-function fakePool(topics: Record<string, string[]>) {
+function fakePool(topics: Record<string, string[]>, owner = 'o') {
   const stats = { queries: 0, largest: 0 };
   const pool = {
-    query: async (_sql: string, [topic, after, limit]: [string, string, number]) => {
+    query: async (_sql: string, [who, topic, after, limit]: [string, string, string, number]) => {
       stats.queries += 1;
-      const rows = [...(topics[topic] ?? [])]
+      const rows = [...(who === owner ? (topics[topic] ?? []) : [])]
         .sort()
         .filter((u) => u > after)
         .slice(0, limit)
@@ -28,7 +28,7 @@ function fakePool(topics: Record<string, string[]>) {
 
 async function collect(pool: pg.Pool, topic: string, pageSize: number): Promise<string[][]> {
   const pages: string[][] = [];
-  for await (const page of subscriberPages(pool, topic, pageSize)) pages.push(page);
+  for await (const page of subscriberPages(pool, 'o', topic, pageSize)) pages.push(page);
   return pages;
 }
 

@@ -145,6 +145,7 @@ export async function startPersister(opts: PersisterOptions): Promise<Consumer> 
         ({ outcome, dead } = await salvageBatch(opts.pool, batch.partition, good, dead, next));
       }
       end();
+      if (outcome.impostors) dead = [...dead, ...outcome.impostors];
       if (dead.length > 0) {
         await opts.dlqSender.send([{ topic: opts.topics.dlq, messages: dead.map((d) => dlqMessage(opts.topics.events, batch.partition, d)) }]);
         m.dlq.inc(dead.length);

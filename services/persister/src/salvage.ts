@@ -52,6 +52,8 @@ export async function salvageBatch(
     total.inserted += o.inserted;
     total.duplicates += o.duplicates;
     total.dead += o.dead;
+    // Found by the batch itself (see BatchOutcome): returned with the rest, for the DLQ topic.
+    if (o.impostors) allDead.push(...o.impostors);
   };
 
   async function part(slice: Item[]): Promise<void> {

@@ -9,6 +9,13 @@ export interface BatchOutcome {
   inserted: number;
   duplicates: number;
   dead: number;
+  /**
+   * Dead letters the batch found itself, beyond the `dead` it was given (an
+   * id already stored for another producer or user); present only when
+   * there are some. They are in `dead_letters` already and, like the given
+   * ones, still go to the DLQ topic.
+   */
+  impostors?: DeadRecord[];
 }
 
 /**
@@ -39,21 +46,28 @@ export async function persistBatch(
     await client.query('BEGIN');
     const fresh = await insertEventsAndInbox(client, partition, good);
     const state: Positioned<StateEvent>[] = [];
+    const repeats: GoodRecord[] = [];
     let created = 0;
     for (const r of good) {
-      // Only first-seen ids touch the projection: a repeated id is a retry (G4).
-      if (!fresh.has(r.event.id)) continue;
+      // Only first-seen ids touch the projection: a repeated id is a retry (G4), or an impostor.
+      if (!fresh.has(r.event.id)) {
+        repeats.push(r);
+        continue;
+      }
       fresh.delete(r.event.id);
       if (isCreated(r.event)) created += 1;
       else state.push({ partition, offset: r.offset, event: r.event });
     }
     await applyState(client, state);
-    if (dead.length > 0) await insertDead(client, partition, dead);
+    const impostors = await foreignRepeats(client, repeats);
+    const allDead = impostors.length > 0 ? [...dead, ...impostors] : dead;
+    if (allDead.length > 0) await insertDead(client, partition, allDead);
     // NOTIFY is delivered at commit, so listeners never hear of a watermark that could roll back.
     await client.query(MOVE_WATERMARK, [partition, nextOffset.toString(), WATERMARK_CHANNEL]);
     await client.query('COMMIT');
     const inserted = created + state.length;
-    return { inserted, duplicates: good.length - inserted, dead: dead.length };
+    const outcome: BatchOutcome = { inserted, duplicates: good.length - inserted - impostors.length, dead: allDead.length };
+    return impostors.length > 0 ? { ...outcome, impostors } : outcome;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw new Error(`error persisting partition ${partition} batch`, { cause: error });
@@ -105,6 +119,36 @@ async function insertEventsAndInbox(client: pg.ClientBase, partition: number, go
     [partition, ...cols],
   );
   return new Set(r.rows.map((row) => row.id));
+}
+
+/**
+ * Of the records whose id was already stored, those that are not retries:
+ * the stored event has another `source` (producer) or `userId`. Ids are
+ * scoped to the producer and recipient (docs/contract.md §10), so such a
+ * record is someone else's event under a taken id; it is dead-lettered with
+ * the reason instead of dropped as a duplicate, so it is neither lost
+ * silently nor allowed to shadow the stored one. One query, and only for
+ * batches that hold repeats at all.
+ */
+async function foreignRepeats(client: pg.ClientBase, repeats: readonly GoodRecord[]): Promise<DeadRecord[]> {
+  if (repeats.length === 0) return [];
+  const r = await client.query<{ id: string; user_id: string; source: string }>('SELECT id, user_id, source FROM events WHERE id = ANY($1)', [
+    [...new Set(repeats.map((x) => x.event.id))],
+  ]);
+  const stored = new Map(r.rows.map((row) => [row.id, row]));
+  const out: DeadRecord[] = [];
+  for (const x of repeats) {
+    const first = stored.get(x.event.id);
+    if (!first || (first.source === x.event.source && first.user_id === x.event.userId)) continue;
+    const what = first.source !== x.event.source ? 'source' : 'userId';
+    out.push({
+      offset: x.offset,
+      key: x.key ?? x.event.userId,
+      value: x.value ?? JSON.stringify(x.event),
+      reason: `/id is already stored for another ${what}: not a retry of that event`,
+    });
+  }
+  return out;
 }
 
 async function insertDead(client: pg.ClientBase, partition: number, dead: readonly DeadRecord[]): Promise<void> {

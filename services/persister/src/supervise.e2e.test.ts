@@ -40,11 +40,15 @@ after(async () => {
   await kafka?.stop();
 });
 
-async function postUntilAccepted(id: string): Promise<void> {
+/** Resolves with the event ids ingest answered (derived from the explicit id and the producer). */
+async function postUntilAccepted(id: string): Promise<string[]> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const res = await requestJson('POST', `${stack.ingest.url}/v1/notifications`, { token: writer, body: { id, userId: 'supervised-user', data: { category: 'test', title: id } } });
-    if (res.status === 202) return;
+    const res = await requestJson<{ ids: string[] }>('POST', `${stack.ingest.url}/v1/notifications`, {
+      token: writer,
+      body: { id, userId: 'supervised-user', data: { category: 'test', title: id } },
+    });
+    if (res.status === 202) return res.body.ids;
     assert.equal(res.status, 503, JSON.stringify(res.body));
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -64,8 +68,8 @@ test('a persister started while Kafka is down stays up, retries, and persists on
   });
   const pid = stack.persister.proc.pid;
 
-  await postUntilAccepted('after-broker-returned');
-  await waitForPersisted(ns.databaseUrl, ['after-broker-returned'], 90_000).catch((error: unknown) => {
+  const ids = await postUntilAccepted('after-broker-returned');
+  await waitForPersisted(ns.databaseUrl, ids, 90_000).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}\npersister:\n${stack.persister.logs.slice(-30).join('\n')}`);
   });
   assert.equal(stack.persister.proc.exitCode, null);

@@ -30,7 +30,7 @@ export interface LoadStats {
 export interface Load {
   /** Accepted ids per user, in acknowledgement order (not necessarily log order). */
   accepted: Map<string, string[]>;
-  /** Ids sent per user whose outcome was unknown or refused. */
+  /** Explicit ids sent per user whose outcome was unknown or refused (as sent: the event ids ingest derives from them differ). */
   unacknowledged: Map<string, string[]>;
   stats: LoadStats;
   /** Stops sending and waits for the requests in flight. */

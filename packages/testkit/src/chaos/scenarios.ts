@@ -83,20 +83,22 @@ export const duplicateBurst: Scenario = {
     // The same explicit ids, each posted 5 times concurrently (G4: stored once, shown once).
     const users = [...ctx.load.accepted.keys()];
     const posts: Promise<unknown>[] = [];
-    const ids: string[] = [];
+    // Event ids as ingest answered them: derived from the explicit id and the producer (docs/pipeline.md).
+    const ids = new Set<string>();
     for (let i = 0; i < 100; i++) {
       const userId = users[i % users.length]!;
       const id = `dup-${Date.now()}-${i}`;
-      ids.push(id);
       for (let k = 0; k < 5; k++)
         posts.push(
           sendOne(ctx.stack.ingest.url, ctx.producerToken, userId, `dup-${i}`, id).then((r) => {
-            if (r.status === 202 && k === 0) ctx.load.accepted.get(userId)!.push(id);
+            if (r.status !== 202 || ids.has(r.ids[0]!)) return;
+            ids.add(r.ids[0]!);
+            ctx.load.accepted.get(userId)!.push(r.ids[0]!);
           }),
         );
     }
     await Promise.all(posts);
-    const stored = await ctx.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM events WHERE id = ANY($1)', [ids]);
+    const stored = await ctx.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM events WHERE id = ANY($1)', [[...ids]]);
     ctx.note(`500 posts of 100 ids; ${stored.rows[0]!.n} stored so far`);
   },
 };

@@ -16,7 +16,7 @@ export interface IngestHarness {
 export async function startIngestApp(
   ns: Namespace,
   authSecret: string,
-  opts: { rateLimitPerSec?: number; sendTimeoutMs?: number; fanoutPageSize?: number; label?: string } = {},
+  opts: { rateLimitPerSec?: number; sendTimeoutMs?: number; fanoutPageSize?: number; label?: string; idempotencyRetentionSec?: number } = {},
 ): Promise<IngestHarness> {
   const logger = createLogger({ service: 'ingest-test', level: 'error' });
   const kafka = createKafka({ brokers: ns.brokers.split(','), clientId: `ingest-test-${ns.id}`, logger });
@@ -35,6 +35,7 @@ export async function startIngestApp(
     pool,
     topics: ns.topics,
     rateLimitPerSec: opts.rateLimitPerSec ?? 100000,
+    idempotencyRetentionSec: opts.idempotencyRetentionSec ?? 86400,
     ...(opts.fanoutPageSize ? { fanoutPageSize: opts.fanoutPageSize } : {}),
   });
   await app.ready();
