@@ -40,7 +40,7 @@ export const GatewayEnv = Type.Object({
   GATEWAY_USER_WRITES_PER_SEC: Type.Integer({ minimum: 1, default: 50 }),
   /** Burst of the per-user state-change budget; a request larger than it waits until the budget is full. */
   GATEWAY_USER_WRITE_BURST: Type.Integer({ minimum: 1, default: 1000 }),
-  /** Per-user budget of inbox reads (a page or an unread count) per second on this node. Beyond: 429. */
+  /** Per-user budget of inbox reads (a page, an unread count, a socket hello) per second on this node. Beyond: 429 (hello: close 4008). */
   GATEWAY_USER_READS_PER_SEC: Type.Integer({ minimum: 1, default: 10 }),
   /** Burst of the per-user read budget. */
   GATEWAY_USER_READ_BURST: Type.Integer({ minimum: 1, default: 50 }),

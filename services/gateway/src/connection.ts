@@ -5,6 +5,7 @@ import { AuthError, type Principal, type TokenVerifier } from '@tidings/auth';
 import { CloseCode, type ErrorCode, type HelloMessage, type RefreshMessage, type ServerMessage, type StateRequestMessage } from '@tidings/protocol';
 import type { Logger } from '@tidings/runtime';
 import { Connection, Phase } from './conn.js';
+import type { Budgets } from './budget.js';
 import { choreFor, sweepPeriodMs } from './housekeeping.js';
 import { parseClientFrame, type Inbound } from './inbound.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -33,6 +34,8 @@ export interface NodeContext {
   registry: SessionRegistry;
   /** State requests: ownership check, per-user write budget (shared with HTTP), Kafka. */
   state: StateContext;
+  /** Per-user read budget (shared with HTTP inbox reads): each `hello` costs one unit, its replay reads Postgres. */
+  reads: Budgets;
   limits: ConnectionLimits;
   logger: Logger;
   metrics: GatewayMetrics;
@@ -176,6 +179,8 @@ export function createGatewayNode(ctx: NodeContext): GatewayNode {
     const userId = auth.principal.sub;
     // From here to registry.add (inside resume) nothing awaits, so the cap cannot be overshot.
     if (ctx.registry.countFor(userId) >= limits.maxPerUser) return close(c.ws, CloseCode.policy, 'too many connections for this user');
+    // A reconnect loop replays from Postgres each time: hellos spend the user's read budget.
+    if (!ctx.reads.spend(userId, 1).ok) return close(c.ws, CloseCode.rateLimited, 'too many connects for this user; back off and retry');
     if (c.ws.readyState !== WebSocket.OPEN) return;
     c.userId = userId;
     c.expiresAt = auth.principal.expiresAt ?? 0;

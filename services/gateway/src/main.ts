@@ -83,6 +83,7 @@ const node = createGatewayNode({
   verify,
   registry: sessions,
   state,
+  reads,
   logger,
   metrics,
   limits: {

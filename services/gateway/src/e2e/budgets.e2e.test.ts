@@ -130,6 +130,17 @@ test("inbox reads have a per-user budget: one user's burst of reads gets 429 wit
   assert.equal(other.status, 200);
 });
 
+test("a reconnect loop spends the user's read budget: hello closes 4008 once it is spent, another user still connects", async () => {
+  const looper = await t.token(uniqueUser('looper'));
+  const outcomes: (number | 'welcome')[] = [];
+  for (let i = 0; i < 8; i++) {
+    const o = await helloOutcome(looper, false);
+    outcomes.push(o === 'welcome' ? o : o.code);
+  }
+  assert.ok(outcomes.filter((o) => o === 4008).length >= 2, `outcomes ${outcomes.join(',')}`);
+  assert.equal(await helloOutcome(await t.token(uniqueUser('patient')), false), 'welcome');
+});
+
 test('a read of a notification delivered live before the persister stored it is applied, not ignored', async () => {
   const carol = uniqueUser('carol');
   const s = await connect(GW(), await t.token(carol));
