@@ -58,15 +58,17 @@ export async function recordState(
   if (target.all) {
     return { ok: true, ids: await produceState(ctx.sender, ctx.topic, userId, kind, { all: true }), ignored: [] };
   }
+  // Read before the lookup: if the watermark had already reached the live
+  // position, every row delivered live was in the mirror when we looked (the
+  // persister writes rows and watermark in one transaction).
+  const partition = ctx.partitionOf(userId);
+  const live = ctx.livePosition(partition);
+  const behind = ctx.watermarks.get(partition) < live;
   const owned = await ownedIds(ctx.pool, userId, wanted);
-  if (owned.size < wanted.length) {
-    const partition = ctx.partitionOf(userId);
-    const live = ctx.livePosition(partition);
-    if (ctx.watermarks.get(partition) < live) {
-      // Even after a timeout, rows written meanwhile are found.
-      await ctx.watermarks.waitFor(partition, live, ctx.recheckMs);
-      for (const id of await ownedIds(ctx.pool, userId, wanted.filter((i) => !owned.has(i)))) owned.add(id);
-    }
+  if (owned.size < wanted.length && behind) {
+    // Even after a timeout, rows written meanwhile are found.
+    await ctx.watermarks.waitFor(partition, live, ctx.recheckMs);
+    for (const id of await ownedIds(ctx.pool, userId, wanted.filter((i) => !owned.has(i)))) owned.add(id);
   }
   const mine = wanted.filter((id) => owned.has(id));
   const ignored = wanted.filter((id) => !owned.has(id));
