@@ -3,7 +3,7 @@ import { createSeenIds } from './dedupe.js';
 import { createEmitter } from './emitter.js';
 import { TidingsClientError } from './errors.js';
 import type { StateTarget, Transport } from './transport.js';
-import type { ClientEvents, StateChange, StateKind, SyncResult, WebSocketFactory } from './types.js';
+import type { ClientEvents, StateChange, StateKind, StateResult, SyncResult, WebSocketFactory } from './types.js';
 
 /** What the inbox model needs to reach the gateways besides the shared stream. */
 export interface Endpoints {
@@ -38,12 +38,12 @@ export interface TidingsClient {
   off<K extends keyof ClientEvents>(type: K, listener: (payload: ClientEvents[K]) => void): void;
   /** Resolves on the next `synced` (at once if live already); rejects after `timeoutMs` or on close. */
   whenLive(timeoutMs?: number): Promise<SyncResult>;
-  read(ids: readonly string[], opts?: RequestOptions): Promise<{ ids: string[] }>;
-  seen(ids: readonly string[], opts?: RequestOptions): Promise<{ ids: string[] }>;
-  archive(ids: readonly string[], opts?: RequestOptions): Promise<{ ids: string[] }>;
-  unarchive(ids: readonly string[], opts?: RequestOptions): Promise<{ ids: string[] }>;
+  read(ids: readonly string[], opts?: RequestOptions): Promise<StateResult>;
+  seen(ids: readonly string[], opts?: RequestOptions): Promise<StateResult>;
+  archive(ids: readonly string[], opts?: RequestOptions): Promise<StateResult>;
+  unarchive(ids: readonly string[], opts?: RequestOptions): Promise<StateResult>;
   /** Marks every notification up to now read (one `notification.read` event with `all: true`). */
-  readAll(opts?: RequestOptions): Promise<{ ids: string[] }>;
+  readAll(opts?: RequestOptions): Promise<StateResult>;
   /** Drops the socket and connects again now; `cursor` resumes from another position (older ones are safe: duplicates are dropped). */
   reconnect(opts?: { cursor?: string }): void;
   close(): void;

@@ -24,6 +24,7 @@ export type {
   CursorStorage,
   StateChange,
   StateKind,
+  StateResult,
   SyncResult,
   WebSocketFactory,
   WebSocketLike,

@@ -7,7 +7,7 @@ import { RequestTable } from './requests.js';
 import { CursorKeeper } from './cursor.js';
 import { readClaims } from './token.js';
 import type { StateTarget, Transport, TransportMessage } from './transport.js';
-import type { ConnectionState, CursorStorage, StateChange, StateKind, SyncResult, WebSocketFactory, WebSocketLike } from './types.js';
+import type { ConnectionState, CursorStorage, StateChange, StateKind, StateResult, SyncResult, WebSocketFactory, WebSocketLike } from './types.js';
 
 /** The browser's idea of connectivity (online/offline events); absent in Node. */
 export interface NetworkSignal {
@@ -109,7 +109,7 @@ export class SocketTransport implements Transport {
     else void this.open();
   }
 
-  request(kind: StateKind, target: StateTarget, timeoutMs: number): Promise<{ ids: string[] }> {
+  request(kind: StateKind, target: StateTarget, timeoutMs: number): Promise<StateResult> {
     if (this.closed) return Promise.reject(new TidingsClientError('TIDINGS_ERR_CLIENT_CLOSED'));
     const frame = { type: kind, ...(target.all ? { all: true } : { ids: target.ids ?? [] }) };
     const { done } = this.requests.add(frame, timeoutMs);

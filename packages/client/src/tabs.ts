@@ -1,6 +1,6 @@
 import { TidingsClientError } from './errors.js';
 import type { StateTarget, Transport, TransportMessage, WireError } from './transport.js';
-import type { StateChange, StateKind, SyncResult } from './types.js';
+import type { StateChange, StateKind, StateResult, SyncResult } from './types.js';
 
 /** The slice of the Web Locks API used for leader election. */
 export interface LockManagerLike {
@@ -28,13 +28,13 @@ type TabMessage =
   | { t: 'hello'; from: string }
   | { t: 'snapshot'; to: string; state: StateChange; lastSync: SyncResult | undefined }
   | { t: 'req'; from: string; rid: string; kind: StateKind; target: StateTarget; timeoutMs: number }
-  | { t: 'res'; to: string; rid: string; ok: true; data: { ids: string[] } }
+  | { t: 'res'; to: string; rid: string; ok: true; data: StateResult }
   | { t: 'res'; to: string; rid: string; ok: false; error: WireError }
   | { t: 'reconnect'; cursor?: string | undefined }
   | { t: 'leader'; from: string };
 
 interface FollowerRequest {
-  resolve: (v: { ids: string[] }) => void;
+  resolve: (v: StateResult) => void;
   reject: (e: TidingsClientError) => void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -96,7 +96,7 @@ export class TabTransport implements Transport {
     return () => this.listeners.delete(listener);
   }
 
-  request(kind: StateKind, target: StateTarget, timeoutMs: number): Promise<{ ids: string[] }> {
+  request(kind: StateKind, target: StateTarget, timeoutMs: number): Promise<StateResult> {
     if (this.closed) return Promise.reject(new TidingsClientError('TIDINGS_ERR_CLIENT_CLOSED'));
     if (this.leader) return this.leader.request(kind, target, timeoutMs);
     const rid = `${this.tabId}.${++this.seq}`;

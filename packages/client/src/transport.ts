@@ -1,5 +1,5 @@
 import type { EventMessage } from '@tidings/protocol';
-import type { StateChange, StateKind, SyncResult } from './types.js';
+import type { StateChange, StateKind, StateResult, SyncResult } from './types.js';
 
 /** An error as it crosses tabs (structured-cloneable, unlike Error objects). */
 export interface WireError {
@@ -30,7 +30,7 @@ export interface Transport {
   readonly lastSync: SyncResult | undefined;
   subscribe(listener: (m: TransportMessage) => void): () => void;
   /** Resolves with the state event ids the server produced; rejects with a TidingsClientError. */
-  request(kind: StateKind, target: StateTarget, timeoutMs: number): Promise<{ ids: string[] }>;
+  request(kind: StateKind, target: StateTarget, timeoutMs: number): Promise<StateResult>;
   /** Drops the current socket and connects again now, optionally from another cursor. */
   reconnect(opts?: { cursor?: string | undefined }): void;
   close(): void;

@@ -77,3 +77,12 @@ export interface ClientEvents {
 
 /** Kinds of state request (SPEC §7); each produces state events on the user's stream. */
 export type StateKind = 'read' | 'seen' | 'archive' | 'unarchive';
+/**
+ * The answer to a state request: the state events written, and the requested
+ * ids that are not the user's own notifications (nothing was written for
+ * them). Gateways before `ignored` existed omit it.
+ */
+export interface StateResult {
+  ids: string[];
+  ignored?: string[];
+}

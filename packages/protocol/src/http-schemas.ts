@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Priority } from './envelope.js';
-import type { ErrorBody, InboxItem, InboxPage, UnreadCount } from './http.js';
+import type { ErrorBody, InboxItem, InboxPage, StateAccepted, UnreadCount } from './http.js';
 import { agree, type Identical } from './schema-tie.js';
 
 /**
@@ -39,6 +39,13 @@ export const InboxPageSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+export const StateAcceptedSchema = Type.Object(
+  {
+    ids: Type.Array(Type.String(), { description: 'Ids of the state events written, one per notification of the caller (or one for `all`).' }),
+    ignored: Type.Array(Type.String(), { description: 'Requested notification ids that are not the caller\'s own: nothing was written for them.' }),
+  },
+  { additionalProperties: false },
+);
 export const UnreadCountSchema = Type.Object({ unread: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
 export const ErrorBodySchema = Type.Object(
   {
@@ -52,4 +59,5 @@ export const ErrorBodySchema = Type.Object(
 agree<Identical<Static<typeof InboxItemSchema>, InboxItem>>();
 agree<Identical<Static<typeof InboxPageSchema>, InboxPage>>();
 agree<Identical<Static<typeof UnreadCountSchema>, UnreadCount>>();
+agree<Identical<Static<typeof StateAcceptedSchema>, StateAccepted>>();
 agree<Identical<Static<typeof ErrorBodySchema>, ErrorBody>>();

@@ -40,6 +40,17 @@ export const StateRequest = Type.Object(
   { additionalProperties: false },
 );
 export type StateRequest = Static<typeof StateRequest>;
+/**
+ * The answer to a state request (HTTP 202, and the socket's `result.data`):
+ * one state event per id that is one of the caller's own notifications, or
+ * one for `all`; every other id is listed in `ignored` and writes nothing.
+ */
+export interface StateAccepted {
+  /** Ids of the state events written (not of the notifications). */
+  ids: string[];
+  /** Requested notification ids that are not the caller's (unknown, or another user's). */
+  ignored: string[];
+}
 
 export interface InboxItem {
   id: string;

@@ -42,8 +42,8 @@ export type {
   WelcomeMessage,
 } from './ws.js';
 export { AcceptedResponse, BatchRequest, NotificationRequest, StateRequest } from './http.js';
-export type { ErrorBody, InboxItem, InboxPage, UnreadCount } from './http.js';
-export { ErrorBodySchema, InboxItemSchema, InboxPageSchema, UnreadCountSchema } from './http-schemas.js';
+export type { ErrorBody, InboxItem, InboxPage, StateAccepted, UnreadCount } from './http.js';
+export { ErrorBodySchema, InboxItemSchema, InboxPageSchema, StateAcceptedSchema, UnreadCountSchema } from './http-schemas.js';
 export { ERRORS, errorStatus } from './errors.js';
 export type {
   AuditLogEntry,

@@ -53,7 +53,14 @@ export const ResultSchema = Type.Object(
   { additionalProperties: false },
 );
 export const ErrorSchema = Type.Object(
-  { type: Type.Literal('error'), id: Type.Optional(Type.String()), code: Type.String(), message: Type.String(), path: Type.Optional(Type.String()) },
+  {
+    type: Type.Literal('error'),
+    id: Type.Optional(Type.String()),
+    code: Type.String(),
+    message: Type.String(),
+    path: Type.Optional(Type.String()),
+    retryAfterMs: Type.Optional(Type.Integer({ minimum: 0, description: 'With TIDINGS_ERR_RATE_LIMITED: wait this long before sending the request again.' })),
+  },
   { additionalProperties: false },
 );
 export const PongSchema = Type.Object({ type: Type.Literal('pong'), id: Type.Optional(Type.String()) }, { additionalProperties: false });

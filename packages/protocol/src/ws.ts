@@ -79,6 +79,8 @@ export interface ErrorMessage {
   code: string;
   message: string;
   path?: string;
+  /** With `TIDINGS_ERR_RATE_LIMITED`: wait this long before sending the request again. */
+  retryAfterMs?: number;
 }
 export interface PongMessage {
   type: 'pong';

@@ -8,27 +8,31 @@ import { Type } from '@sinclair/typebox';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '@tidings/auth';
-import type { AtomicSender } from '@tidings/kafka';
-import { AcceptedResponse, InboxPageSchema, StateRequest, SUBPROTOCOL, UnreadCountSchema } from '@tidings/protocol';
+import { InboxPageSchema, StateAcceptedSchema, StateRequest, SUBPROTOCOL, UnreadCountSchema } from '@tidings/protocol';
 import { ApiError, authenticate, createHttpServer, registerOpenApi, type Logger } from '@tidings/runtime';
 import type { GatewayNode } from './connection.js';
 import { inboxPage, unreadCount } from './inbox.js';
-import { isUserToken } from './principal.js';
-import { produceState, type StateKind } from './state-events.js';
+import type { Budgets } from './budget.js';
+import { originAllowed, type OriginPolicy } from './origins.js';
+import { INVALID_SUB_MESSAGE, userPrincipalProblem } from './principal.js';
+import type { StateKind } from './state-events.js';
+import { recordState, type StateContext } from './state-request.js';
 
 export interface GatewayAppDeps {
   logger: Logger;
   registry: Registry;
   verify: TokenVerifier;
   pool: pg.Pool;
-  sender: AtomicSender;
-  topic: string;
+  /** State requests: ownership check, per-user write budget, Kafka. */
+  state: StateContext;
+  /** Per-user budget of inbox reads (pages and unread counts). */
+  reads: Budgets;
   node: GatewayNode;
   epoch: string;
   partitionOf: (userId: string) => number;
   maxFrameBytes: number;
   maxConnections: number;
-  allowedOrigins: readonly string[];
+  origins: OriginPolicy;
   readiness: Record<string, () => Promise<void>>;
 }
 
@@ -56,6 +60,13 @@ function releaseUpgrade(ws: WebSocket, req: IncomingMessage): void {
   socket._httpMessage?.detachSocket(socket);
 }
 
+/** 429 with Retry-After in whole seconds (at least 1), the stable code and what ran out. */
+function rateLimited(reply: FastifyReply, retryAfterMs: number, what: string): ApiError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  void reply.header('retry-after', String(seconds));
+  return new ApiError('TIDINGS_ERR_RATE_LIMITED', `per-user budget of ${what} exceeded; retry in ${seconds} s`);
+}
+
 export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInstance> {
   const app = createHttpServer({ logger: deps.logger, registry: deps.registry, bodyLimit: 256 * 1024, readiness: deps.readiness });
   await registerOpenApi(app, {
@@ -79,9 +90,9 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   };
   // Browser apps on other origins read the inbox with a bearer token (no
   // cookies, so no ambient credentials): CORS follows the same Origin
-  // allow-list as the socket; an empty list (development) allows any origin.
+  // allow-list as the socket; an empty list grants no Origin.
   await app.register(cors, {
-    origin: deps.allowedOrigins.length > 0 ? [...deps.allowedOrigins] : true,
+    origin: deps.origins.any ? true : [...deps.origins.allowed],
     methods: ['GET', 'POST'],
     allowedHeaders: ['authorization', 'content-type'],
     credentials: false,
@@ -106,7 +117,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
         if (!req.ws) return reply.code(404).send({ code: 'TIDINGS_ERR_NOT_FOUND', message: 'GET /v1/stream is the WebSocket endpoint: send Upgrade: websocket' });
         const origin = req.headers.origin;
         // Cross-site WebSocket hijacking: browsers always send Origin, so an allow-list stops foreign pages.
-        if (origin && deps.allowedOrigins.length > 0 && !deps.allowedOrigins.includes(origin)) {
+        if (!originAllowed(deps.origins, origin)) {
           return reply.code(403).send({ code: 'TIDINGS_ERR_FORBIDDEN', message: 'origin not allowed' });
         }
         if (deps.node.draining) {
@@ -127,7 +138,15 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   const verified = authenticate(deps.verify);
   const userAuth = async (req: FastifyRequest, reply: FastifyReply) => {
     await verified(req, reply);
-    if (!isUserToken(req.principal!)) throw new ApiError('TIDINGS_ERR_FORBIDDEN', 'service tokens cannot read a user inbox');
+    const problem = userPrincipalProblem(req.principal!);
+    if (problem === 'service_token') throw new ApiError('TIDINGS_ERR_FORBIDDEN', 'service tokens cannot read a user inbox');
+    if (problem === 'invalid_sub') throw new ApiError('TIDINGS_ERR_AUTH_INVALID', INVALID_SUB_MESSAGE);
+  };
+  // Reads cost the user one unit each; over budget → 429 with Retry-After.
+  const readAuth = async (req: FastifyRequest, reply: FastifyReply) => {
+    await userAuth(req, reply);
+    const spent = deps.reads.spend(req.principal!.sub, 1);
+    if (!spent.ok) throw rateLimited(reply, spent.retryAfterMs, 'inbox reads');
   };
   const pageSchema = {
     summary: 'An inbox page, newest first, with the stream position it is complete up to',
@@ -135,7 +154,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     response: { 200: InboxPageSchema },
     tags: ['inbox'],
   };
-  app.get('/v1/me/notifications', { preHandler: userAuth, schema: pageSchema }, async (req) => {
+  app.get('/v1/me/notifications', { preHandler: readAuth, schema: pageSchema }, async (req) => {
     const q = req.query as { limit?: number; before?: string; status?: 'unread' | 'all'; archived?: boolean };
     const userId = req.principal!.sub;
     return inboxPage(deps.pool, {
@@ -149,16 +168,18 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     });
   });
   const countSchema = { summary: 'Unread, unarchived notifications', response: { 200: UnreadCountSchema }, tags: ['inbox'] };
-  app.get('/v1/me/unread-count', { preHandler: userAuth, schema: countSchema }, async (req) => ({
+  app.get('/v1/me/unread-count', { preHandler: readAuth, schema: countSchema }, async (req) => ({
     unread: await unreadCount(deps.pool, req.principal!.sub),
   }));
 
   const stateSummaries = { read: 'Mark as read', seen: 'Mark as seen', archive: 'Archive', unarchive: 'Unarchive' } as const;
   for (const kind of ['read', 'seen', 'archive', 'unarchive'] as const satisfies readonly StateKind[]) {
     const stateSchema = {
-      summary: `${stateSummaries[kind]} notifications (by ids, or all): produces state events; 202 once durable in Kafka`,
+      summary: `${stateSummaries[kind]} notifications (by ids, or all): produces state events for the caller's own notifications; 202 once durable in Kafka`,
+      description:
+        "One state event per id that is one of the caller's own notifications (or one for `all`); other ids are listed in `ignored` and write nothing. Each id counts against the caller's per-user budget (429 with Retry-After beyond it).",
       body: StateRequest,
-      response: { 202: AcceptedResponse },
+      response: { 202: StateAcceptedSchema },
       tags: ['inbox'],
     };
     app.post(`/v1/me/notifications/${kind}`, { preHandler: userAuth, schema: stateSchema }, async (req, reply) => {
@@ -166,8 +187,9 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
       if ((body.ids === undefined) === (body.all === undefined)) {
         throw new ApiError('TIDINGS_ERR_VALIDATION', 'give exactly one of ids, all', [{ path: '/', message: 'must have exactly one of ids, all' }]);
       }
-      const ids = await produceState(deps.sender, deps.topic, req.principal!.sub, kind, body);
-      return reply.code(202).send({ ids });
+      const outcome = await recordState(deps.state, req.principal!.sub, kind, body);
+      if (!outcome.ok) throw rateLimited(reply, outcome.retryAfterMs, 'state changes');
+      return reply.code(202).send({ ids: outcome.ids, ignored: outcome.ignored });
     });
   }
   return app;

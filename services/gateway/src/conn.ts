@@ -37,6 +37,8 @@ export class Connection implements Session {
   missedPongs = 0;
   /** Invalid frames so far; past a limit the peer counts as abusive. */
   badFrames = 0;
+  /** State requests refused for budget in a row; past a limit the socket is closed 4008. */
+  limitedRequests = 0;
   /** `?token=` from the upgrade URL, used when `hello` carries none; dropped after hello. */
   queryToken: string | undefined;
 

@@ -2,19 +2,20 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
 import { AuthError, type Principal, type TokenVerifier } from '@tidings/auth';
-import type { AtomicSender } from '@tidings/kafka';
 import { CloseCode, type ErrorCode, type HelloMessage, type RefreshMessage, type ServerMessage, type StateRequestMessage } from '@tidings/protocol';
 import type { Logger } from '@tidings/runtime';
 import { Connection, Phase } from './conn.js';
+import type { Budgets } from './budget.js';
 import { choreFor, sweepPeriodMs } from './housekeeping.js';
 import { parseClientFrame, type Inbound } from './inbound.js';
 import type { GatewayMetrics } from './metrics.js';
-import { isUserToken } from './principal.js';
+import { INVALID_SUB_MESSAGE, userPrincipalProblem } from './principal.js';
 import { take } from './rate.js';
 import type { SessionRegistry } from './registry.js';
 import { resume, type ResumeContext } from './resume.js';
 import type { OutFrame, Session } from './session-types.js';
-import { produceState, type StateKind } from './state-events.js';
+import type { StateKind } from './state-events.js';
+import { recordState, type StateContext } from './state-request.js';
 
 export interface ConnectionLimits {
   heartbeatMs: number;
@@ -31,9 +32,10 @@ export interface NodeContext {
   nodeId: string;
   verify: TokenVerifier;
   registry: SessionRegistry;
-  sender: AtomicSender;
-  /** The event topic state events go to. */
-  topic: string;
+  /** State requests: ownership check, per-user write budget (shared with HTTP), Kafka. */
+  state: StateContext;
+  /** Per-user read budget (shared with HTTP inbox reads): each `hello` costs one unit, its replay reads Postgres. */
+  reads: Budgets;
   limits: ConnectionLimits;
   logger: Logger;
   metrics: GatewayMetrics;
@@ -61,6 +63,8 @@ export interface GatewayNode {
 
 /** Bad frames tolerated before the peer counts as abusive (close 1008). */
 const MAX_BAD_FRAMES = 20;
+/** State requests refused for budget in a row before the peer counts as abusive (close 4008). */
+const MAX_LIMITED_REQUESTS = 10;
 const kConn = Symbol('tidings.connection');
 type TaggedSocket = WebSocket & { [kConn]?: Connection };
 
@@ -156,7 +160,13 @@ export function createGatewayNode(ctx: NodeContext): GatewayNode {
       if (error instanceof AuthError && error.code === 'TIDINGS_ERR_AUTH_EXPIRED') return { code: CloseCode.tokenExpired, reason: 'token expired' };
       return { code: CloseCode.invalidToken, reason: 'invalid token' };
     }
-    if (!isUserToken(principal)) return { code: CloseCode.forbidden, reason: 'service tokens cannot open a user stream' };
+    const problem = userPrincipalProblem(principal);
+    if (problem === 'service_token') return { code: CloseCode.forbidden, reason: 'service tokens cannot open a user stream' };
+    if (problem === 'invalid_sub') return { code: CloseCode.invalidToken, reason: INVALID_SUB_MESSAGE };
+    // The verifier accepts tokens up to its clock tolerance past `exp`. A
+    // socket cannot use one: it would be welcomed and closed 4003 at the next
+    // sweep. Refuse it as expired, so the client fetches a fresh token first.
+    if (principal.expiresAt !== undefined && principal.expiresAt <= Date.now()) return { code: CloseCode.tokenExpired, reason: 'token expired' };
     return { principal };
   }
 
@@ -169,6 +179,8 @@ export function createGatewayNode(ctx: NodeContext): GatewayNode {
     const userId = auth.principal.sub;
     // From here to registry.add (inside resume) nothing awaits, so the cap cannot be overshot.
     if (ctx.registry.countFor(userId) >= limits.maxPerUser) return close(c.ws, CloseCode.policy, 'too many connections for this user');
+    // A reconnect loop replays from Postgres each time: hellos spend the user's read budget.
+    if (!ctx.reads.spend(userId, 1).ok) return close(c.ws, CloseCode.rateLimited, 'too many connects for this user; back off and retry');
     if (c.ws.readyState !== WebSocket.OPEN) return;
     c.userId = userId;
     c.expiresAt = auth.principal.expiresAt ?? 0;
@@ -195,8 +207,18 @@ export function createGatewayNode(ctx: NodeContext): GatewayNode {
       return void sendError(c, 'TIDINGS_ERR_VALIDATION', 'give exactly one of ids, all', msg.id, '/');
     }
     try {
-      const ids = await produceState(ctx.sender, ctx.topic, c.userId, msg.type as StateKind, { ids: msg.ids, all: msg.all });
-      if (msg.id) send(c, { type: 'result', id: msg.id, ok: true, data: { ids } });
+      const outcome = await recordState(ctx.state, c.userId, msg.type as StateKind, { ids: msg.ids, all: msg.all });
+      if (!outcome.ok) {
+        c.limitedRequests += 1;
+        if (c.limitedRequests > MAX_LIMITED_REQUESTS) {
+          metrics.rateLimited.inc();
+          return close(c.ws, CloseCode.rateLimited, 'state requests beyond the user budget; slow down');
+        }
+        const retryAfterMs = outcome.retryAfterMs;
+        return void send(c, { type: 'error', ...(msg.id ? { id: msg.id } : {}), code: 'TIDINGS_ERR_RATE_LIMITED', message: `per-user budget of state changes exceeded; retry in ${retryAfterMs} ms`, retryAfterMs });
+      }
+      c.limitedRequests = 0;
+      if (msg.id) send(c, { type: 'result', id: msg.id, ok: true, data: { ids: outcome.ids, ignored: outcome.ignored } });
     } catch (error) {
       logger.warn({ err: error, connectionId: c.connectionId }, 'state request failed');
       sendError(c, 'TIDINGS_ERR_UNAVAILABLE', 'could not record the change; retry', msg.id);

@@ -11,8 +11,11 @@ export type Chore = 'none' | 'hello_timeout' | 'token_warning' | 'token_expired'
 export function choreFor(c: Pick<Connection, 'phase' | 'helloDeadline' | 'expiresAt' | 'warned'>, now: number, warningMs: number): Chore {
   if (c.phase === Phase.awaitingHello) return now >= c.helloDeadline ? 'hello_timeout' : 'none';
   if (c.phase !== Phase.open || c.expiresAt === 0) return 'none';
-  if (now >= c.expiresAt) return 'token_expired';
+  // `token_expiring` precedes every expiry close: a token that reached its
+  // expiry unwarned (it was issued or refreshed with less than `warningMs`
+  // left) is warned first and closed at a later sweep.
   if (!c.warned && now >= c.expiresAt - warningMs) return 'token_warning';
+  if (now >= c.expiresAt) return c.warned ? 'token_expired' : 'none';
   return 'none';
 }
 

@@ -26,6 +26,15 @@ test('an open socket is warned once ahead of expiry, then closed at expiry', () 
   assert.equal(choreFor(c, exp, WARN), 'token_expired');
 });
 
+test('token_expiring precedes every expiry close: a token reaching expiry unwarned is warned first, closed at a later sweep', () => {
+  const exp = 1_000_000;
+  // E.g. refreshed with a token that had less than the warning window left, or a sweep that ran late.
+  const c = { phase: Phase.open, helloDeadline: 0, expiresAt: exp, warned: false };
+  assert.equal(choreFor(c, exp + 500, WARN), 'token_warning');
+  c.warned = true;
+  assert.equal(choreFor(c, exp + 500, WARN), 'token_expired');
+});
+
 test('a token without exp never expires; one far in the future does not fire early', () => {
   assert.equal(choreFor({ phase: Phase.open, helloDeadline: 0, expiresAt: 0, warned: false }, 1e15, WARN), 'none');
   // 40 days: past setTimeout's 2^31-1 ms limit, which would have fired at once.

@@ -4,11 +4,13 @@ import { createPool, readEpoch } from '@tidings/db';
 import { createAtomicSender, createKafka, partitionFor, topicNames } from '@tidings/kafka';
 import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { buildGatewayApp } from './app.js';
+import { createBudgets } from './budget.js';
 import { loadConfig } from './config.js';
 import { createGatewayNode } from './connection.js';
 import { startControlFeed } from './control.js';
 import { startLiveFeed } from './live.js';
 import { createGatewayMetrics } from './metrics.js';
+import { originPolicy } from './origins.js';
 import { redeliver } from './redeliver.js';
 import { createRegistry as createSessionRegistry } from './registry.js';
 import { startWatermarks } from './watermarks.js';
@@ -49,12 +51,39 @@ const feed = await startLiveFeed({
   },
 });
 const partitionOf = (userId: string) => partitionFor(userId, feed.partitions);
+// Per-user budgets of this node (docs/gateway.md): state changes from HTTP and
+// sockets share one; inbox reads have their own.
+const writes = createBudgets({
+  perSec: config.GATEWAY_USER_WRITES_PER_SEC,
+  burst: config.GATEWAY_USER_WRITE_BURST,
+  onRefused: () => metrics.budgetRefusals.inc({ budget: 'write' }),
+});
+const reads = createBudgets({
+  perSec: config.GATEWAY_USER_READS_PER_SEC,
+  burst: config.GATEWAY_USER_READ_BURST,
+  onRefused: () => metrics.budgetRefusals.inc({ budget: 'read' }),
+});
+const budgetSweep = setInterval(() => {
+  writes.sweep();
+  reads.sweep();
+}, 10_000);
+budgetSweep.unref();
+const state = {
+  pool,
+  sender,
+  topic: topics.events,
+  writes,
+  watermarks,
+  livePosition: (partition: number) => feed.position(partition),
+  partitionOf,
+  recheckMs: config.GATEWAY_STATE_RECHECK_MS,
+};
 const node = createGatewayNode({
   nodeId,
   verify,
   registry: sessions,
-  sender,
-  topic: topics.events,
+  state,
+  reads,
   logger,
   metrics,
   limits: {
@@ -98,14 +127,14 @@ const app = await buildGatewayApp({
   registry,
   verify,
   pool,
-  sender,
-  topic: topics.events,
+  state,
+  reads,
   node,
   epoch,
   partitionOf,
   maxFrameBytes: config.GATEWAY_MAX_FRAME_BYTES,
   maxConnections: config.GATEWAY_MAX_CONNECTIONS,
-  allowedOrigins: splitList(config.GATEWAY_ALLOWED_ORIGINS),
+  origins: originPolicy(config.GATEWAY_ALLOWED_ORIGINS),
   readiness: { postgres: async () => void (await pool.query('SELECT 1')) },
 });
 // A node that died sends its clients here all at once: with Node's default
@@ -123,6 +152,7 @@ onShutdown(logger, async () => {
   await Promise.all([feed.close(), control.close()]);
   node.drain();
   node.stop();
+  clearInterval(budgetSweep);
   await app.close();
   await sender.close();
   await watermarks.close();

@@ -27,7 +27,13 @@ export function createGatewayMetrics(registry: Registry) {
       registers,
     }),
     slowDisconnects: new Counter({ name: 'tidings_gateway_slow_disconnects_total', help: 'Sockets closed with 4009', registers }),
-    rateLimited: new Counter({ name: 'tidings_gateway_rate_limited_total', help: 'Sockets closed with 4008 (client frame flood)', registers }),
+    rateLimited: new Counter({ name: 'tidings_gateway_rate_limited_total', help: 'Sockets closed with 4008 (client frame flood, or state requests beyond the user budget)', registers }),
+    budgetRefusals: new Counter({
+      name: 'tidings_gateway_budget_refusals_total',
+      help: 'Requests refused for a per-user budget (HTTP 429 or socket error frame), by budget',
+      labelNames: ['budget'],
+      registers,
+    }),
     heartbeatTimeouts: new Counter({ name: 'tidings_gateway_heartbeat_timeouts_total', help: 'Sockets terminated after two missed pings', registers }),
     redeliveries: new Counter({
       name: 'tidings_gateway_redeliveries_total',

@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { createLogger, openApiDocument, unwired } from '@tidings/runtime';
 import { buildGatewayApp } from './app.js';
+import { originPolicy } from './origins.js';
 
 /**
  * The document a gateway node serves at `/openapi.json`, from an app built
@@ -13,14 +14,14 @@ export async function buildOpenApi(): Promise<Record<string, unknown>> {
     registry: new Registry(),
     verify: unwired('token verifier'),
     pool: unwired('Postgres pool'),
-    sender: unwired('Kafka sender'),
-    topic: 'tidings.events',
+    state: unwired('state requests'),
+    reads: unwired('read budget'),
     node: unwired('gateway node'),
     epoch: 'documentation',
     partitionOf: unwired('partitioner'),
     maxFrameBytes: 64 * 1024,
     maxConnections: 1,
-    allowedOrigins: [],
+    origins: originPolicy(''),
     readiness: {},
   });
   try {

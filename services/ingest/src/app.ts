@@ -51,6 +51,13 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     description: 'Producers send notifications and manage topic subscriptions, with service tokens (scopes `notifications:write`, `topics:write`).',
   });
 
+  // Every producer route is budgeted, including ones registered without a
+  // rate-limit config of their own (the topic routes had none): a route under
+  // /v1/ without one gets the per-service default. Runs before the plugin's
+  // own onRoute hook, which reads that config.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/v1/') && route.config?.rateLimit === undefined) route.config = { ...route.config, rateLimit: {} };
+  });
   await app.register(rateLimit, {
     global: false,
     // Route onRequest hooks run in order: the route's auth first, then this.

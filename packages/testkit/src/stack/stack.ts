@@ -48,7 +48,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const p = port ?? (ports.gateway !== undefined && ports.gateway !== 0 ? ports.gateway + gatewayCount - 1 : 0);
     return spawnService(
       'gateway',
-      { ...base, GATEWAY_PORT: String(p), GATEWAY_NODE_ID: `gw${gatewayCount}-${opts.env['KAFKA_TOPIC_PREFIX'] ?? ''}${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, ''), ...opts.extraEnv?.gateway },
+      // Development stack: the web page's Origin is only known once it listens,
+      // so any Origin may connect — written out, as production requires.
+      { ...base, GATEWAY_ALLOWED_ORIGINS: '*', GATEWAY_PORT: String(p), GATEWAY_NODE_ID: `gw${gatewayCount}-${opts.env['KAFKA_TOPIC_PREFIX'] ?? ''}${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, ''), ...opts.extraEnv?.gateway },
       spawnOpts(`gateway-${gatewayCount}`),
     );
   };

@@ -249,3 +249,18 @@ test('a client that stops reading is closed 4009, then resumes from its cursor a
   assert.deepEqual(await userLog(pool, user), sent);
   back.socket.close();
 });
+
+test('with no Origin allow-list configured, no foreign page gets in: upgrade 403 and no CORS grant; clients sending no Origin connect', async () => {
+  // gw-heartbeat runs without GATEWAY_ALLOWED_ORIGINS.
+  await assert.rejects(openSocket(wsUrl(heartbeatNode.url), { origin: 'https://evil.example' }), /upgrade refused: 403/);
+  const preflight = await fetch(`${heartbeatNode.url}/v1/me/notifications`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+  });
+  assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+  const s = await openSocket(wsUrl(heartbeatNode.url));
+  s.send({ type: 'hello', token: await tokenFor(env.authSecret, uniqueUser('no-origin')) });
+  await s.waitFor((m) => m.type === 'welcome');
+  s.close();
+  await s.closed;
+});
