@@ -16,6 +16,7 @@ export {
   isCreated,
 } from './envelope.js';
 export type { EventType, StateEventType } from './envelope.js';
+export { isTimestamp, TIMESTAMP_BOUNDS, timestampProblem } from './timestamp.js';
 export { ajv, coercingAjv, compile, jsonBytes, parseEnvelope, toIssues, validateEnvelope } from './validate.js';
 export type { Validated, ValidationIssue } from './validate.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
