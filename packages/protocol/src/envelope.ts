@@ -1,8 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ID_PATTERN, LIMITS, USER_ID_PATTERN } from './limits.js';
+import { ID_PATTERN, LIMITS, POSITION_PATTERN, USER_ID_PATTERN } from './limits.js';
 
 export const EventId = Type.String({ minLength: 1, maxLength: LIMITS.idMaxLength, pattern: ID_PATTERN });
 export const UserId = Type.String({ minLength: 1, maxLength: LIMITS.userIdMaxLength, pattern: USER_ID_PATTERN });
+/**
+ * A position a request names (Kafka offset, dead-letter or audit id) as a decimal string:
+ * 0..2^63-1, what Postgres `bigint` holds; a larger one is a 400, not a failed query.
+ */
+export const Position = Type.String({ pattern: POSITION_PATTERN, description: 'Decimal integer from 0 to 9223372036854775807' });
 export const Topic = Type.String({ minLength: 1, maxLength: LIMITS.topicMaxLength, pattern: USER_ID_PATTERN });
 /**
  * RFC 3339 restricted to what Postgres `timestamptz` stores as the same instant: `date-time` is

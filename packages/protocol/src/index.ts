@@ -1,10 +1,12 @@
-export { LIMITS, ID_PATTERN, USER_ID_PATTERN } from './limits.js';
+export { LIMITS, ID_PATTERN, POSITION_PATTERN, USER_ID_PATTERN, decimalAtMostPattern } from './limits.js';
+export { jsonTooDeep, TOO_DEEP_MESSAGE } from './json-depth.js';
 export {
   CreatedData,
   CreatedEvent,
   Envelope,
   EventId,
   EVENT_TYPES,
+  Position,
   Priority,
   StringEnum,
   STATE_EVENT_TYPES,

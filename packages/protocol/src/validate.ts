@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { CreatedEvent, STATE_EVENT_TYPES, StateEvent, type Envelope } from './envelope.js';
+import { jsonTooDeep, TOO_DEEP_MESSAGE } from './json-depth.js';
 import { LIMITS } from './limits.js';
 import { mayBeUnstorable, unstorableIssues } from './storable.js';
 import { isTimestamp } from './timestamp.js';
@@ -121,6 +122,8 @@ export function parseEnvelope(raw: string | Buffer | null): Validated<Envelope> 
   if (raw.length > LIMITS.envelopeMaxBytes) {
     return { ok: false, issues: [{ path: '/', message: `record exceeds ${LIMITS.envelopeMaxBytes} bytes` }] };
   }
+  // Before JSON.parse: a deep record would overflow the stack of the parser or of what follows it.
+  if (jsonTooDeep(raw)) return { ok: false, issues: [{ path: '/', message: TOO_DEEP_MESSAGE }] };
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   let value: unknown;
   try {

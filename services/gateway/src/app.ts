@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '@tidings/auth';
 import type { AtomicSender } from '@tidings/kafka';
-import { AcceptedResponse, InboxPageSchema, StateRequest, SUBPROTOCOL, UnreadCountSchema } from '@tidings/protocol';
+import { AcceptedResponse, InboxPageSchema, Position, StateRequest, SUBPROTOCOL, UnreadCountSchema } from '@tidings/protocol';
 import { ApiError, authenticate, createHttpServer, registerOpenApi, type Logger } from '@tidings/runtime';
 import type { GatewayNode } from './connection.js';
 import { inboxPage, unreadCount } from './inbox.js';
@@ -35,7 +35,7 @@ export interface GatewayAppDeps {
 const InboxQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    before: Type.Optional(Type.String({ pattern: '^\\d{1,19}$' })),
+    before: Type.Optional(Position),
     status: Type.Optional(Type.Union([Type.Literal('unread'), Type.Literal('all')])),
     archived: Type.Optional(Type.Boolean()),
   },
@@ -135,7 +135,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     response: { 200: InboxPageSchema },
     tags: ['inbox'],
   };
-  app.get('/v1/me/notifications', { preHandler: userAuth, schema: pageSchema }, async (req) => {
+  app.get('/v1/me/notifications', { onRequest: userAuth, schema: pageSchema }, async (req) => {
     const q = req.query as { limit?: number; before?: string; status?: 'unread' | 'all'; archived?: boolean };
     const userId = req.principal!.sub;
     return inboxPage(deps.pool, {
@@ -149,7 +149,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     });
   });
   const countSchema = { summary: 'Unread, unarchived notifications', response: { 200: UnreadCountSchema }, tags: ['inbox'] };
-  app.get('/v1/me/unread-count', { preHandler: userAuth, schema: countSchema }, async (req) => ({
+  app.get('/v1/me/unread-count', { onRequest: userAuth, schema: countSchema }, async (req) => ({
     unread: await unreadCount(deps.pool, req.principal!.sub),
   }));
 
@@ -161,7 +161,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
       response: { 202: AcceptedResponse },
       tags: ['inbox'],
     };
-    app.post(`/v1/me/notifications/${kind}`, { preHandler: userAuth, schema: stateSchema }, async (req, reply) => {
+    app.post(`/v1/me/notifications/${kind}`, { onRequest: userAuth, schema: stateSchema }, async (req, reply) => {
       const body = req.body as { ids?: string[]; all?: true };
       if ((body.ids === undefined) === (body.all === undefined)) {
         throw new ApiError('TIDINGS_ERR_VALIDATION', 'give exactly one of ids, all', [{ path: '/', message: 'must have exactly one of ids, all' }]);
