@@ -10,13 +10,15 @@ import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '@tidings/auth';
 import type { AtomicSender } from '@tidings/kafka';
 import { AcceptedResponse, InboxPageSchema, Position, StateRequest, SUBPROTOCOL, UnreadCountSchema } from '@tidings/protocol';
-import { ApiError, authenticate, createHttpServer, registerOpenApi, type Logger } from '@tidings/runtime';
+import { ApiError, authenticate, createHttpServer, registerOpenApi, type Logger, type HttpTimeouts } from '@tidings/runtime';
 import type { GatewayNode } from './connection.js';
 import { inboxPage, unreadCount } from './inbox.js';
 import { isUserToken } from './principal.js';
 import { produceState, type StateKind } from './state-events.js';
 
 export interface GatewayAppDeps {
+  /** Slow-client bounds from the service's config (`HTTP_*_TIMEOUT_MS`); defaults otherwise. */
+  httpTimeouts?: Partial<HttpTimeouts>;
   logger: Logger;
   registry: Registry;
   verify: TokenVerifier;
@@ -57,7 +59,7 @@ function releaseUpgrade(ws: WebSocket, req: IncomingMessage): void {
 }
 
 export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInstance> {
-  const app = createHttpServer({ logger: deps.logger, registry: deps.registry, bodyLimit: 256 * 1024, readiness: deps.readiness });
+  const app = createHttpServer({ timeouts: deps.httpTimeouts, logger: deps.logger, registry: deps.registry, bodyLimit: 256 * 1024, readiness: deps.readiness });
   await registerOpenApi(app, {
     title: 'Tidings gateway user API',
     description:

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AuthEnv } from '@tidings/auth';
-import { Brokers, Host, LogLevel, parseConfig, Port, TopicPrefix } from '@tidings/config';
+import { Brokers, Host, HttpTimeoutsEnv, LogLevel, parseConfig, Port, TopicPrefix } from '@tidings/config';
 
 export const OpsEnv = Type.Object({
   /** HTTP port of the ops API. */
@@ -33,6 +33,7 @@ export const OpsEnv = Type.Object({
    */
   OPS_GATEWAY_URLS: Type.String({ default: '' }),
   LOG_LEVEL: LogLevel,
+  ...HttpTimeoutsEnv,
   ...AuthEnv,
 });
 export type OpsConfig = Readonly<Static<typeof OpsEnv>>;
