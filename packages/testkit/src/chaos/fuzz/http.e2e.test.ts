@@ -19,7 +19,7 @@ import { httpCase, type Credential, type HttpCase, type Service } from './http-c
  * ids they answered.
  */
 const env = testEnv();
-const runs = fuzzRuns(process.env);
+const runs = fuzzRuns(process.env, 'CHAOS_HTTP_FUZZ_RUNS');
 const seed = fuzzSeed(process.env);
 let ns: Namespace;
 let stack: Stack;
