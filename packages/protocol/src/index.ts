@@ -1,5 +1,6 @@
 export { LIMITS, ID_PATTERN, POSITION_PATTERN, USER_ID_PATTERN, decimalAtMostPattern } from './limits.js';
 export { jsonTooDeep, TOO_DEEP_MESSAGE } from './json-depth.js';
+export { mayBeUnstorable, unstorableIssues } from './storable.js';
 export {
   CreatedData,
   CreatedEvent,

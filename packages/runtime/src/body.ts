@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { jsonTooDeep } from '@tidings/protocol';
+import { jsonTooDeep, mayBeUnstorable, unstorableIssues } from '@tidings/protocol';
 import { ApiError } from './api-error.js';
 
 /** How a service bounds request bodies in time and what it reads of one it refuses. */
@@ -41,11 +41,22 @@ export function registerBodyHandling(app: FastifyInstance, opts: BodyTimeouts): 
       done(new ApiError('TIDINGS_ERR_TOO_DEEP'), undefined);
       return;
     }
-    parseJson(req, body as string, done);
+    parseJson(req, body as string, (error, value) => {
+      // NUL and lone surrogates fit no field of any route and Postgres refuses them (text, jsonb,
+      // the ops audit row of a refused request): a 400 here instead of a failed query later.
+      const issues = error || !mayBeUnstorable(body as string) ? [] : unstorableIssues(value);
+      if (issues.length > 0) done(new ApiError('TIDINGS_ERR_VALIDATION', 'request failed validation', issues), undefined);
+      else done(error, value);
+    });
+  });
+  // The same for path and query parameters, before route validation.
+  app.addHook('preValidation', async (req) => {
+    const issues = [...unstorableIssues(req.params, '/params'), ...unstorableIssues(req.query, '/querystring')];
+    if (issues.length > 0) throw new ApiError('TIDINGS_ERR_VALIDATION', 'request failed validation', issues);
   });
 
   app.addHook('preParsing', async (req, reply, payload) => {
-    if (req.raw.complete || !hasBody(req)) return payload;
+    if (req.raw.complete || req.raw.readableEnded || !hasBody(req)) return payload;
     // Fastify reads the body from the stream this hook returns; failing it answers through the error handler.
     const raw = req.raw as Raw;
     const body = new PassThrough();
@@ -68,7 +79,7 @@ export function registerBodyHandling(app: FastifyInstance, opts: BodyTimeouts): 
     const raw = req.raw as Raw;
     // Answering ends the body's deadline: what is still unread is drained (bounded) below.
     clearTimeout(raw[deadline]);
-    if (raw.complete || raw.destroyed || !hasBody(req)) return payload;
+    if (raw.complete || raw.readableEnded || raw.destroyed || !hasBody(req)) return payload;
     const declared = Number(req.headers['content-length']);
     const drained = !raw[timedOut] && !(declared > opts.drainMaxBytes) && (await drain(raw, opts.drainMaxBytes, opts.bodyTimeoutMs));
     // Whatever could not be drained is cut off with the answer; the client should not reuse this connection.

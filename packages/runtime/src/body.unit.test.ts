@@ -8,7 +8,7 @@ import { createLogger } from './logger.js';
 import { createRegistry } from './metrics.js';
 
 /** Request bodies on every service: media type, nesting, slow uploads, answers before the body was read. */
-async function server(bodyTimeoutMs = 15000) {
+async function server(bodyTimeoutMs = 15000, routes?: (app: ReturnType<typeof createHttpServer>) => void) {
   const app = createHttpServer({
     logger: createLogger({ service: 'test', level: 'silent' }),
     registry: createRegistry('test'),
@@ -17,6 +17,7 @@ async function server(bodyTimeoutMs = 15000) {
     timeouts: { bodyTimeoutMs },
   });
   app.post('/echo', async (req) => ({ got: req.body }));
+  routes?.(app);
   app.post('/guarded', { onRequest: async (_req, reply) => reply.code(401).send({ code: 'TIDINGS_ERR_AUTH_INVALID', message: 'token is invalid' }) }, async () => ({}));
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, port: (app.server.address() as AddressInfo).port };
@@ -81,5 +82,16 @@ test('an upload answered early (401 before reading, 413 on content-length) reach
     }),
   );
   assert.deepEqual([...new Set(statuses)].sort(), [401, 413]);
+  await app.close();
+});
+
+test('NUL in a query, path parameter or JSON body gets 400 at its path, before any handler', async () => {
+  const { app } = await server(15000, (a) => a.get('/q/:id', async () => ({})));
+  const q = await app.inject({ method: 'GET', url: '/q/a%00?from=a%00b' });
+  assert.equal(q.statusCode, 400);
+  assert.deepEqual(q.json<{ issues: { path: string }[] }>().issues.map((i) => i.path), ['/params/id', '/querystring/from']);
+  const b = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":["ok","x\\u0000"],"b":"\\ud800"}' });
+  assert.equal(b.statusCode, 400);
+  assert.deepEqual(b.json<{ issues: { path: string }[] }>().issues.map((i) => i.path), ['/a/1', '/b']);
   await app.close();
 });

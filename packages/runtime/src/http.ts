@@ -40,7 +40,7 @@ export interface HttpTimeouts {
 }
 export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({ headersTimeoutMs: 15000, bodyTimeoutMs: 15000 });
 /** Most bytes of a refused upload read (and discarded) so its answer reaches the client; see body.ts. */
-const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
+const DRAIN_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Errors that are safe to send as they are, with the status they map to. */
 function classify(error: FastifyError | Error): { status: number; body: ErrorBody; headers?: Record<string, string> } {

@@ -62,8 +62,12 @@ test('positions beyond 2^63-1 and +20:00 time bounds get 400, not a Postgres ran
     ['GET', `${o}/v1/ops/users/u1/events?from=${encodeURIComponent('2024-05-01T12:00:00+20:00')}`, ops],
     ['GET', `${o}/v1/ops/users/u1/events?to=${encodeURIComponent('0000-01-01T00:00:00Z')}`, ops],
     ['GET', `${o}/v1/ops/users/u1/events?from=${hugeCursor}`, ops],
+    // Found by the HTTP fuzzer (seed 1024832339, case 647): the audit row of the refused request carried the NUL → 500.
+    ['GET', `${o}/v1/ops/users/u1/events?from=a%00b&to=486111163721515868158`, ops],
+    ['POST', `${o}/v1/ops/redeliver`, ops],
   ] as const) {
-    const r = await requestJson(method, url, { token, ...(method === 'POST' ? { body: {} } : {}) });
+    const body = url.endsWith('/redeliver') ? { userId: 'u1', fromCursor: 'a\u0000b' } : {};
+    const r = await requestJson(method, url, { token, ...(method === 'POST' ? { body } : {}) });
     assert.equal(r.status, 400, `${method} ${url}: ${r.status} ${JSON.stringify(r.body)}`);
     assert.equal(code(r), 'TIDINGS_ERR_VALIDATION');
   }
