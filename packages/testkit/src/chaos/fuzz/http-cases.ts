@@ -5,11 +5,12 @@ import { HOSTILE_STRINGS } from './harness.js';
 import { fromSchema, mutate } from './schema-arb.js';
 
 /**
- * HTTP fuzz cases for every route of ingest, gateway and ops: schema-derived
+ * HTTP fuzz cases for every route of ingest, gateway, ops and the web page's
+ * API (its gateway proxy and dev routes; static files are public): schema-derived
  * and mutated bodies, hostile query parameters, path segments and headers,
  * and the whole range of bad credentials.
  */
-export type Service = 'ingest' | 'gateway' | 'ops';
+export type Service = 'ingest' | 'gateway' | 'ops' | 'web';
 /** Which token a case carries: the right one for the route, one lacking the scope, or a broken one. */
 export type Credential = 'right' | 'wrong-scope' | 'none' | 'garbage' | 'expired' | 'alg-none' | 'other-audience' | 'hostile';
 
@@ -96,6 +97,10 @@ const routes: [Service, string, fc.Arbitrary<string>, fc.Arbitrary<unknown> | un
   ['ops', 'GET', seg.map((s) => `/v1/ops/rebuild/${s}`), undefined],
   ['ops', 'POST', fc.constant('/v1/ops/redeliver'), redeliver],
   ['ops', 'POST', fc.oneof(seg, bigNumber.map(enc)).map((s) => `/v1/ops/dlq/${s}/retry`), undefined],
+  ['web', 'GET', query(['limit', 'before', 'status', 'archived']).map((q) => `/gateway/v1/me/notifications${q}`), undefined],
+  ['web', 'GET', query(['x']).map((q) => `/gateway/v1/me/unread-count${q}`), undefined],
+  // Dev routes are off (403) in the fuzzed stack: on, they mint tokens for anyone by design.
+  ['web', 'POST', fc.constantFrom('/dev/token', '/dev/notify'), mutate(fc.record({ userId: fc.stringMatching(/^[a-z]{1,8}$/), title: fc.string() }, { requiredKeys: ['userId'] }))],
 ];
 
 export const httpCase: fc.Arbitrary<HttpCase> = fc
