@@ -27,3 +27,19 @@ export function splitList(value: string): string[] {
 
 /** Prefix for every Kafka topic name; empty in production (SPEC names). */
 export const TopicPrefix = Type.String({ default: '', pattern: '^[A-Za-z0-9._-]{0,64}$' });
+
+/**
+ * Time bounds on slow HTTP clients, the same in every service that serves
+ * HTTP (docs/errors.md `TIDINGS_ERR_REQUEST_TIMEOUT`).
+ */
+export const HttpTimeoutsEnv = {
+  /** Request headers must arrive within this many ms; Node closes slower connections (checked every 30 s). */
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600000, default: 15000 }),
+  /** A request body must arrive completely within this many ms of its headers, else 408 `TIDINGS_ERR_REQUEST_TIMEOUT`. */
+  HTTP_BODY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 15000 }),
+};
+
+/** The HTTP timeouts of a parsed config, in the shape the shared HTTP server takes. */
+export function httpTimeouts(config: { HTTP_HEADERS_TIMEOUT_MS: number; HTTP_BODY_TIMEOUT_MS: number }): { headersTimeoutMs: number; bodyTimeoutMs: number } {
+  return { headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS, bodyTimeoutMs: config.HTTP_BODY_TIMEOUT_MS };
+}

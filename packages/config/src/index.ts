@@ -1,2 +1,2 @@
 export { ConfigError, parseConfig } from './config.js';
-export { Brokers, Host, LogLevel, Port, splitList, TopicPrefix } from './env.js';
+export { Brokers, Host, httpTimeouts, HttpTimeoutsEnv, LogLevel, Port, splitList, TopicPrefix } from './env.js';

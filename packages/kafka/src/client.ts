@@ -18,6 +18,24 @@ export interface KafkaClientOptions {
   retries?: number;
 }
 
+/**
+ * Broker answers kafkajs logs at error level and then retries on its own, as
+ * the broker expects: CONCURRENT_TRANSACTIONS comes back while the previous
+ * transaction's markers are still being written. They are part of normal
+ * transactional traffic, so they are logged at debug; if the retries run
+ * out, the caller gets the error and reports it.
+ */
+const EXPECTED_RETRIES = ['The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing'];
+
+/** The level a kafkajs log entry is written at. */
+export function levelFor(level: logLevel, extra: { error?: unknown }): 'error' | 'warn' | 'info' | 'debug' {
+  if (typeof extra.error === 'string' && EXPECTED_RETRIES.includes(extra.error)) return 'debug';
+  if (level === logLevel.ERROR) return 'error';
+  if (level === logLevel.WARN) return 'warn';
+  if (level === logLevel.INFO) return 'info';
+  return 'debug';
+}
+
 /** Routes kafkajs logs into the service's structured logger. */
 function logCreator(logger: Logger | undefined) {
   return () =>
@@ -25,10 +43,7 @@ function logCreator(logger: Logger | undefined) {
       if (!logger) return;
       const { message, ...extra } = log;
       const entry = { kafka: label, ...extra };
-      if (level === logLevel.ERROR) logger.error(entry, message);
-      else if (level === logLevel.WARN) logger.warn(entry, message);
-      else if (level === logLevel.INFO) logger.info(entry, message);
-      else logger.debug(entry, message);
+      logger[levelFor(level, extra as { error?: unknown })](entry, message);
     };
 }
 

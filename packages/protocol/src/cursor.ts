@@ -1,3 +1,5 @@
+import { LIMITS } from './limits.js';
+
 /**
  * A cursor names a position in one user's stream: "everything of this user
  * up to and including `offset` of `partition`". All of a user's events live
@@ -33,5 +35,8 @@ export function decodeCursor(cursor: string): DecodedCursor {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(epoch) || !/^\d{1,6}$/.test(partition) || !/^(-1|\d{1,19})$/.test(offset)) {
     return { ok: false, reason: 'malformed' };
   }
-  return { ok: true, position: { epoch, partition: Number(partition), offset: BigInt(offset) } };
+  const position = BigInt(offset);
+  // Offsets are Postgres bigints: a larger one is as malformed as a non-number.
+  if (position > LIMITS.positionMax) return { ok: false, reason: 'malformed' };
+  return { ok: true, position: { epoch, partition: Number(partition), offset: position } };
 }

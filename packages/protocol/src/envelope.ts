@@ -1,11 +1,24 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ID_PATTERN, LIMITS, USER_ID_PATTERN } from './limits.js';
+import { ID_PATTERN, LIMITS, POSITION_PATTERN, USER_ID_PATTERN } from './limits.js';
 
 export const EventId = Type.String({ minLength: 1, maxLength: LIMITS.idMaxLength, pattern: ID_PATTERN });
 export const UserId = Type.String({ minLength: 1, maxLength: LIMITS.userIdMaxLength, pattern: USER_ID_PATTERN });
+/**
+ * A position a request names (Kafka offset, dead-letter or audit id) as a decimal string:
+ * 0..2^63-1, what Postgres `bigint` holds; a larger one is a 400, not a failed query.
+ */
+export const Position = Type.String({ pattern: POSITION_PATTERN, description: 'Decimal integer from 0 to 9223372036854775807' });
 export const Topic = Type.String({ minLength: 1, maxLength: LIMITS.topicMaxLength, pattern: USER_ID_PATTERN });
-/** RFC 3339; year 0000 is valid RFC 3339 but outside Postgres' timestamptz range, so it is refused here. */
-export const Timestamp = Type.String({ format: 'date-time', maxLength: 64, pattern: '^(?!0000)' });
+/**
+ * RFC 3339 restricted to what Postgres `timestamptz` stores as the same instant: `date-time` is
+ * the domain of timestamp.ts in every validator of this package (offsets ±15:59, 0001..9999 UTC,
+ * no leap second).
+ */
+export const Timestamp = Type.String({
+  format: 'date-time',
+  maxLength: 64,
+  description: 'RFC 3339 date-time; offset within ±15:59, instant within 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999999Z, no leap second',
+});
 /** A string enum as JSON Schema `enum`, so errors say "must be equal to one of the allowed values" once. */
 export function StringEnum<const T extends readonly string[]>(values: T) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });

@@ -1,10 +1,13 @@
-export { LIMITS, ID_PATTERN, USER_ID_PATTERN } from './limits.js';
+export { LIMITS, ID_PATTERN, POSITION_PATTERN, USER_ID_PATTERN, decimalAtMostPattern } from './limits.js';
+export { jsonTooDeep, TOO_DEEP_MESSAGE } from './json-depth.js';
+export { mayBeUnstorable, unstorableIssues } from './storable.js';
 export {
   CreatedData,
   CreatedEvent,
   Envelope,
   EventId,
   EVENT_TYPES,
+  Position,
   Priority,
   StringEnum,
   STATE_EVENT_TYPES,
@@ -16,6 +19,7 @@ export {
   isCreated,
 } from './envelope.js';
 export type { EventType, StateEventType } from './envelope.js';
+export { isTimestamp, TIMESTAMP_BOUNDS, timestampProblem } from './timestamp.js';
 export { ajv, coercingAjv, compile, jsonBytes, parseEnvelope, toIssues, validateEnvelope } from './validate.js';
 export type { Validated, ValidationIssue } from './validate.js';
 export { decodeCursor, encodeCursor } from './cursor.js';

@@ -1,9 +1,10 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { CreatedEvent, STATE_EVENT_TYPES, StateEvent, type Envelope } from './envelope.js';
+import { jsonTooDeep, TOO_DEEP_MESSAGE } from './json-depth.js';
 import { LIMITS } from './limits.js';
 import { mayBeUnstorable, unstorableIssues } from './storable.js';
+import { isTimestamp } from './timestamp.js';
 
 /** One failing field: JSON Pointer path into the input and what is wrong. */
 export interface ValidationIssue {
@@ -12,21 +13,24 @@ export interface ValidationIssue {
 }
 export type Validated<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
 
-// ajv-formats is CommonJS with a default export; under NodeNext the callable
-// is on `.default`.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-
 /**
  * One Ajv instance for the whole process. `allErrors` so a producer sees
  * every bad field at once; no coercion, so wrong JSON types are rejected
  * rather than silently converted.
  */
-export const ajv = addFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: false }), [
-  'date-time',
-]);
+export const ajv = withFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: false }));
 
 /** For query strings and path parameters, which are text on the wire: coerce to the schema's types. */
-export const coercingAjv = addFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: true }), ['date-time']);
+export const coercingAjv = withFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: true }));
+
+/**
+ * `date-time` is the timestamp domain of timestamp.ts (RFC 3339 that Postgres
+ * and `Date` both take), not ajv-formats' looser one: every schema saying
+ * `format: 'date-time'` gets the storable definition.
+ */
+function withFormats(instance: Ajv): Ajv {
+  return instance.addFormat('date-time', { type: 'string', validate: isTimestamp });
+}
 
 export function toIssues(errors: ErrorObject[] | null | undefined, prefix = ''): ValidationIssue[] {
   const byPath = new Map<string, ValidationIssue>();
@@ -118,6 +122,8 @@ export function parseEnvelope(raw: string | Buffer | null): Validated<Envelope> 
   if (raw.length > LIMITS.envelopeMaxBytes) {
     return { ok: false, issues: [{ path: '/', message: `record exceeds ${LIMITS.envelopeMaxBytes} bytes` }] };
   }
+  // Before JSON.parse: a deep record would overflow the stack of the parser or of what follows it.
+  if (jsonTooDeep(raw)) return { ok: false, issues: [{ path: '/', message: TOO_DEEP_MESSAGE }] };
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   let value: unknown;
   try {

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { AuthError, bearerToken, requireScope, type Principal, type TokenVerifier } from '@tidings/auth';
 import { ajv, coercingAjv, ERRORS, toIssues, type ErrorBody, type ErrorCode } from '@tidings/protocol';
 import { ApiError } from './api-error.js';
+import { registerBodyHandling } from './body.js';
 import { redactUrl } from './logger.js';
 
 declare module 'fastify' {
@@ -26,7 +27,20 @@ export interface HttpServerOptions {
    * costs more than the request. Errors are always logged at `info`.
    */
   successLogLevel?: 'info' | 'debug';
+  /** Time bounds on slow clients; each service takes them from its config (`HTTP_*_TIMEOUT_MS`). */
+  timeouts?: Partial<HttpTimeouts>;
 }
+
+/** How long a client may take to send a request (docs/configuration.md, `HTTP_*_TIMEOUT_MS`). */
+export interface HttpTimeouts {
+  /** Request headers must arrive within this many ms of the connection's request start (Node closes the socket otherwise). */
+  headersTimeoutMs: number;
+  /** The body must arrive completely within this many ms of the headers; else 408 `TIDINGS_ERR_REQUEST_TIMEOUT`. */
+  bodyTimeoutMs: number;
+}
+export const DEFAULT_HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({ headersTimeoutMs: 15000, bodyTimeoutMs: 15000 });
+/** Most bytes of a refused upload read (and discarded) so its answer reaches the client; see body.ts. */
+const DRAIN_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Errors that are safe to send as they are, with the status they map to. */
 function classify(error: FastifyError | Error): { status: number; body: ErrorBody; headers?: Record<string, string> } {
@@ -65,7 +79,11 @@ function classify(error: FastifyError | Error): { status: number; body: ErrorBod
  * and messages match every other edge), /healthz, /readyz and /metrics.
  */
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
+  const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...opts.timeouts };
   const app = fastify({
+    // Node's own bound on a whole request, a backstop behind the body deadline of body.ts (which
+    // answers with a catalogued 408 first); Node answers a bare 408 and closes.
+    requestTimeout: timeouts.headersTimeoutMs + timeouts.bodyTimeoutMs + 5000,
     // pino's Logger is a FastifyBaseLogger; the cast keeps the default instance type.
     loggerInstance: opts.logger as FastifyBaseLogger,
     // Requests are logged once, by our onResponse hook, with tokens redacted from URLs.
@@ -87,6 +105,9 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     (httpPart === 'querystring' || httpPart === 'params' ? coercingAjv : ajv).compile(schema),
   );
   app.decorateRequest('principal', null);
+  // Slow-header clients: Node checks this (and requestTimeout) every 30 s, so a cut comes within that much after the bound.
+  app.server.headersTimeout = timeouts.headersTimeoutMs;
+  registerBodyHandling(app, { bodyTimeoutMs: timeouts.bodyTimeoutMs, drainMaxBytes: DRAIN_MAX_BYTES });
 
   const successLevel = opts.successLogLevel ?? 'info';
   app.addHook('onResponse', async (req, reply) => {

@@ -4,7 +4,7 @@ export { containsJwt, isSecretName, redactDeep, redactText, REDACTED } from './r
 export { createRegistry } from './metrics.js';
 export { onShutdown } from './shutdown.js';
 export { ApiError } from './api-error.js';
-export { authenticate, createHttpServer, listeningUrl } from './http.js';
-export type { HttpServerOptions } from './http.js';
+export { authenticate, createHttpServer, DEFAULT_HTTP_TIMEOUTS, listeningUrl } from './http.js';
+export type { HttpServerOptions, HttpTimeouts } from './http.js';
 export { openApiDocument, registerOpenApi, unwired } from './openapi.js';
 export type { OpenApiOptions } from './openapi.js';

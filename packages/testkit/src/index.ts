@@ -44,3 +44,4 @@ export type { PostgresDurability } from './testing/postgres-settings.js';
 export { useNamespace, useStack } from './testing/fixture.js';
 export type { NamespaceFixture, StackFixture, StackFixtureOptions } from './testing/fixture.js';
 export { cpuSeconds, openFileLimit, rssBytes } from './testing/processes.js';
+export { boundaryEnvelope, boundaryNumber, boundaryPayload, boundaryString, boundaryTimestamp, nested } from './chaos/fuzz/boundary.js';

@@ -8,8 +8,8 @@ import { Type } from '@sinclair/typebox';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '@tidings/auth';
-import { InboxPageSchema, StateAcceptedSchema, StateRequest, SUBPROTOCOL, UnreadCountSchema } from '@tidings/protocol';
-import { ApiError, authenticate, createHttpServer, registerOpenApi, type Logger } from '@tidings/runtime';
+import { InboxPageSchema, Position, StateAcceptedSchema, StateRequest, SUBPROTOCOL, UnreadCountSchema } from '@tidings/protocol';
+import { ApiError, authenticate, createHttpServer, registerOpenApi, type HttpTimeouts, type Logger } from '@tidings/runtime';
 import type { GatewayNode } from './connection.js';
 import { inboxPage, unreadCount } from './inbox.js';
 import type { Budgets } from './budget.js';
@@ -19,6 +19,8 @@ import type { StateKind } from './state-events.js';
 import { recordState, type StateContext } from './state-request.js';
 
 export interface GatewayAppDeps {
+  /** Slow-client bounds from the service's config (`HTTP_*_TIMEOUT_MS`); defaults otherwise. */
+  httpTimeouts?: Partial<HttpTimeouts>;
   logger: Logger;
   registry: Registry;
   verify: TokenVerifier;
@@ -39,7 +41,7 @@ export interface GatewayAppDeps {
 const InboxQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    before: Type.Optional(Type.String({ pattern: '^\\d{1,19}$' })),
+    before: Type.Optional(Position),
     status: Type.Optional(Type.Union([Type.Literal('unread'), Type.Literal('all')])),
     archived: Type.Optional(Type.Boolean()),
   },
@@ -68,7 +70,7 @@ function rateLimited(reply: FastifyReply, retryAfterMs: number, what: string): A
 }
 
 export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInstance> {
-  const app = createHttpServer({ logger: deps.logger, registry: deps.registry, bodyLimit: 256 * 1024, readiness: deps.readiness });
+  const app = createHttpServer({ timeouts: deps.httpTimeouts, logger: deps.logger, registry: deps.registry, bodyLimit: 256 * 1024, readiness: deps.readiness });
   await registerOpenApi(app, {
     title: 'Tidings gateway user API',
     description:
@@ -154,7 +156,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     response: { 200: InboxPageSchema },
     tags: ['inbox'],
   };
-  app.get('/v1/me/notifications', { preHandler: readAuth, schema: pageSchema }, async (req) => {
+  app.get('/v1/me/notifications', { onRequest: readAuth, schema: pageSchema }, async (req) => {
     const q = req.query as { limit?: number; before?: string; status?: 'unread' | 'all'; archived?: boolean };
     const userId = req.principal!.sub;
     return inboxPage(deps.pool, {
@@ -168,7 +170,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     });
   });
   const countSchema = { summary: 'Unread, unarchived notifications', response: { 200: UnreadCountSchema }, tags: ['inbox'] };
-  app.get('/v1/me/unread-count', { preHandler: readAuth, schema: countSchema }, async (req) => ({
+  app.get('/v1/me/unread-count', { onRequest: readAuth, schema: countSchema }, async (req) => ({
     unread: await unreadCount(deps.pool, req.principal!.sub),
   }));
 
@@ -182,7 +184,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
       response: { 202: StateAcceptedSchema },
       tags: ['inbox'],
     };
-    app.post(`/v1/me/notifications/${kind}`, { preHandler: userAuth, schema: stateSchema }, async (req, reply) => {
+    app.post(`/v1/me/notifications/${kind}`, { onRequest: userAuth, schema: stateSchema }, async (req, reply) => {
       const body = req.body as { ids?: string[]; all?: true };
       if ((body.ids === undefined) === (body.all === undefined)) {
         throw new ApiError('TIDINGS_ERR_VALIDATION', 'give exactly one of ids, all', [{ path: '/', message: 'must have exactly one of ids, all' }]);

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AuthEnv } from '@tidings/auth';
-import { Brokers, ConfigError, Host, LogLevel, parseConfig, Port, splitList, TopicPrefix } from '@tidings/config';
+import { Brokers, ConfigError, Host, HttpTimeoutsEnv, LogLevel, parseConfig, Port, splitList, TopicPrefix } from '@tidings/config';
 
 export const GatewayEnv = Type.Object({
   GATEWAY_PORT: Port(4100),
@@ -12,6 +12,7 @@ export const GatewayEnv = Type.Object({
   KAFKA_TOPIC_PREFIX: TopicPrefix,
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
   LOG_LEVEL: LogLevel,
+  ...HttpTimeoutsEnv,
   /** Server ping interval; a peer missing two pings is dropped. */
   GATEWAY_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 300000, default: 25000 }),
   /** Time allowed for the first frame (`hello`), SPEC §7: 5 s. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { AtomicSender } from '@tidings/kafka';
-import { compile, decodeCursor, RedeliverCommand, type ControlCommand, type ValidationIssue } from '@tidings/protocol';
+import { compile, decodeCursor, jsonTooDeep, RedeliverCommand, TOO_DEEP_MESSAGE, type ControlCommand, type ValidationIssue } from '@tidings/protocol';
 import { ApiError, type Logger } from '@tidings/runtime';
 
 /**
@@ -29,6 +29,7 @@ export function checkControlCommand(value: unknown): ParsedControl {
 }
 
 export function parseControlCommand(text: string): ParsedControl {
+  if (jsonTooDeep(text)) return { ok: false, issues: [{ path: '/', message: TOO_DEEP_MESSAGE }] };
   try {
     return checkControlCommand(JSON.parse(text));
   } catch {

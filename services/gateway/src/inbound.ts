@@ -1,10 +1,12 @@
 import type { RawData } from 'ws';
 import {
   compile,
+  ERRORS,
   HelloMessage,
   PingMessage,
   RefreshMessage,
   StateRequestMessage,
+  jsonTooDeep,
   type ClientMessage,
   type ErrorCode,
 } from '@tidings/protocol';
@@ -37,9 +39,12 @@ function text(data: RawData): string {
  */
 export function parseClientFrame(data: RawData, isBinary: boolean): Inbound {
   if (isBinary) return { ok: false, code: 'TIDINGS_ERR_BAD_FRAME', message: 'binary frames are not accepted; send JSON text' };
+  const raw = text(data);
+  // Before JSON.parse: the parser and everything after it recurse (docs/contract.md §3 G6).
+  if (jsonTooDeep(raw)) return { ok: false, code: 'TIDINGS_ERR_TOO_DEEP', message: ERRORS.TIDINGS_ERR_TOO_DEEP.message };
   let value: unknown;
   try {
-    value = JSON.parse(text(data));
+    value = JSON.parse(raw);
   } catch {
     return { ok: false, code: 'TIDINGS_ERR_BAD_FRAME', message: 'frame is not valid JSON' };
   }

@@ -63,3 +63,9 @@ test('fragmented and ArrayBuffer payloads are read as one text', () => {
   const ab = new TextEncoder().encode('{"type":"ping"}').buffer as ArrayBuffer;
   assert.equal(parseClientFrame(ab, false).ok, true);
 });
+
+test('a frame nested beyond LIMITS.jsonMaxDepth gets TIDINGS_ERR_TOO_DEEP before it is parsed', () => {
+  const deep = parseClientFrame(Buffer.from(`{"type":"read","id":"x","ids":${'['.repeat(20000)}${']'.repeat(20000)}}`), false);
+  assert.equal(deep.ok, false);
+  assert.equal(deep.ok ? '' : deep.code, 'TIDINGS_ERR_TOO_DEEP');
+});

@@ -1,5 +1,5 @@
 import { createVerifier, verifierOptionsFrom } from '@tidings/auth';
-import { splitList } from '@tidings/config';
+import { httpTimeouts, splitList } from '@tidings/config';
 import { createPool, readEpoch } from '@tidings/db';
 import { createAtomicSender, createKafka, partitionFor, topicNames } from '@tidings/kafka';
 import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
@@ -123,6 +123,7 @@ const control = await startControlFeed({
 });
 
 const app = await buildGatewayApp({
+  httpTimeouts: httpTimeouts(config),
   logger,
   registry,
   verify,

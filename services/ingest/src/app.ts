@@ -4,12 +4,14 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '@tidings/auth';
 import type { AtomicSender, TopicNames } from '@tidings/kafka';
-import { ApiError, createHttpServer, registerOpenApi, type Logger } from '@tidings/runtime';
+import { ApiError, createHttpServer, registerOpenApi, type Logger, type HttpTimeouts } from '@tidings/runtime';
 import { BATCH_BODY_LIMIT } from './limits.js';
 import { registerNotificationRoutes } from './notifications.js';
 import { registerTopicRoutes } from './topics.js';
 
 export interface IngestDeps {
+  /** Slow-client bounds from the service's config (`HTTP_*_TIMEOUT_MS`); defaults otherwise. */
+  httpTimeouts?: Partial<HttpTimeouts>;
   logger: Logger;
   registry: Registry;
   verify: TokenVerifier;
@@ -36,6 +38,7 @@ export interface IngestDeps {
  */
 export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
   const app = createHttpServer({
+    timeouts: deps.httpTimeouts,
     logger: deps.logger,
     registry: deps.registry,
     bodyLimit: BATCH_BODY_LIMIT,

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AuthEnv } from '@tidings/auth';
-import { Brokers, Host, LogLevel, parseConfig, Port, TopicPrefix } from '@tidings/config';
+import { Brokers, Host, HttpTimeoutsEnv, LogLevel, parseConfig, Port, TopicPrefix } from '@tidings/config';
 
 export const IngestEnv = Type.Object({
   /** HTTP port of the producer API. */
@@ -13,6 +13,7 @@ export const IngestEnv = Type.Object({
   /** Postgres, for topic subscriptions. */
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
   LOG_LEVEL: LogLevel,
+  ...HttpTimeoutsEnv,
   /**
    * Names this process's slot; it becomes the Kafka transactional id, so a
    * restarted ingest fences its predecessor. Unique per running process.

@@ -1,6 +1,6 @@
 import { createPool } from '@tidings/db';
 import { cachingVerifier, createVerifier, verifierOptionsFrom } from '@tidings/auth';
-import { splitList } from '@tidings/config';
+import { httpTimeouts, splitList } from '@tidings/config';
 import { createAtomicSender, createKafka, topicNames } from '@tidings/kafka';
 import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { buildApp } from './app.js';
@@ -30,6 +30,7 @@ const fanoutSender = createAtomicSender({
 await Promise.all([sender.connect(), fanoutSender.connect()]);
 const pool = createPool(config.DATABASE_URL, { applicationName: 'tidings-ingest', max: 10, onError: (error) => logger.warn({ err: error }, 'idle postgres connection lost') });
 const app = await buildApp({
+  httpTimeouts: httpTimeouts(config),
   logger,
   registry: createRegistry('ingest'),
   verify: cachingVerifier(await createVerifier(verifierOptionsFrom(config))),

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '@tidings/auth';
 import type { AtomicSender, TopicNames } from '@tidings/kafka';
-import { createHttpServer, registerOpenApi, type Logger } from '@tidings/runtime';
+import { createHttpServer, registerOpenApi, type Logger, type HttpTimeouts } from '@tidings/runtime';
 import { createGuard } from './guard.js';
 import { createOpsMetrics } from './metrics.js';
 import { createRebuildManager } from './rebuild/manager.js';
@@ -12,6 +12,8 @@ import { registerActionRoutes } from './routes-actions.js';
 import { registerReadRoutes } from './routes-reads.js';
 
 export interface OpsDeps {
+  /** Slow-client bounds from the service's config (`HTTP_*_TIMEOUT_MS`); defaults otherwise. */
+  httpTimeouts?: Partial<HttpTimeouts>;
   logger: Logger;
   registry: Registry;
   verify: TokenVerifier;
@@ -44,6 +46,7 @@ export interface OpsDeps {
  */
 export async function buildOpsApp(deps: OpsDeps): Promise<FastifyInstance> {
   const app = createHttpServer({
+    timeouts: deps.httpTimeouts,
     logger: deps.logger,
     registry: deps.registry,
     readiness: {

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AuthEnv } from '@tidings/auth';
-import { Brokers, Host, LogLevel, parseConfig, Port, TopicPrefix } from '@tidings/config';
+import { Brokers, Host, HttpTimeoutsEnv, LogLevel, parseConfig, Port, TopicPrefix } from '@tidings/config';
 
 export const OpsEnv = Type.Object({
   /** HTTP port of the ops API. */
@@ -42,6 +42,7 @@ export const OpsEnv = Type.Object({
    */
   OPS_AUDIT_REFUSED_PER_SEC: Type.Integer({ minimum: 1, maximum: 10000, default: 20 }),
   LOG_LEVEL: LogLevel,
+  ...HttpTimeoutsEnv,
   ...AuthEnv,
 });
 export type OpsConfig = Readonly<Static<typeof OpsEnv>>;

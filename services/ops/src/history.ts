@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { decodeCursor, encodeCursor, type HistoryPage } from '@tidings/protocol';
+import { decodeCursor, encodeCursor, timestampProblem, type HistoryPage } from '@tidings/protocol';
 import { ApiError } from '@tidings/runtime';
 
 /**
@@ -21,7 +21,8 @@ export interface HistoryQuery {
 /** Parses a `from`/`to` parameter, refusing cursors of another epoch (another database or log incarnation). */
 export function parseBound(value: string, epoch: string, field: string): Bound {
   if (value.includes(':')) {
-    if (Number.isNaN(Date.parse(value))) throw invalid(field, 'is neither an RFC 3339 time nor a cursor');
+    const problem = timestampProblem(value);
+    if (problem) throw invalid(field, `${problem} (a time bound; or pass a cursor)`);
     return { time: value };
   }
   const decoded = decodeCursor(value);

@@ -1,5 +1,5 @@
 import { createVerifier, verifierOptionsFrom } from '@tidings/auth';
-import { splitList } from '@tidings/config';
+import { httpTimeouts, splitList } from '@tidings/config';
 import { createPool, readEpoch } from '@tidings/db';
 import { createAtomicSender, createKafka, topicNames } from '@tidings/kafka';
 import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
@@ -17,6 +17,7 @@ await sender.connect();
 // A rebuild holds one connection for its lock plus OPS_REBUILD_CONCURRENCY loaders; requests need the rest.
 const pool = createPool(config.DATABASE_URL, { applicationName: 'tidings-ops', max: 6 + config.OPS_REBUILD_CONCURRENCY, onError: (error) => logger.warn({ err: error }, 'idle postgres connection lost') });
 const app = await buildOpsApp({
+  httpTimeouts: httpTimeouts(config),
   logger,
   registry: createRegistry('ops'),
   verify: await createVerifier(verifierOptionsFrom(config)),

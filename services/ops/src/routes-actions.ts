@@ -7,6 +7,7 @@ import {
   RebuildStatusSchema,
   RedeliverAcceptedSchema,
   StringEnum,
+  Position,
   Timestamp,
   UserId,
   type DeadLetterRetried,
@@ -69,7 +70,7 @@ export function registerActionRoutes(app: FastifyInstance, { deps, guard, metric
       schema: {
         summary: 'Send a dead letter to the events topic again, optionally corrected (body `{"value": …}`)',
         tags: ['dlq'],
-        params: Type.Object({ id: Type.String({ pattern: '^\\d{1,19}$' }) }),
+        params: Type.Object({ id: Position }),
         response: { 202: DeadLetterRetriedSchema },
       },
     },

@@ -7,6 +7,7 @@ import {
   LagReportSchema,
   RebuildListSchema,
   RebuildStatusSchema,
+  Position,
   UserId,
   type AuditPage,
   type DeadLetterPage,
@@ -23,7 +24,7 @@ import { parseBound, userHistory } from './history.js';
 import { partitionLag } from './lag.js';
 
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
-const Decimal = Type.String({ pattern: '^\\d{1,19}$' });
+const Decimal = Position;
 export const RebuildId = Type.String({ pattern: '^[0-9a-f]{12}$' });
 
 /**

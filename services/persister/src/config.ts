@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Brokers, Host, LogLevel, parseConfig, Port, TopicPrefix } from '@tidings/config';
+import { Brokers, Host, HttpTimeoutsEnv, LogLevel, parseConfig, Port, TopicPrefix } from '@tidings/config';
 
 export const PersisterEnv = Type.Object({
   KAFKA_BROKERS: Brokers,
@@ -23,6 +23,7 @@ export const PersisterEnv = Type.Object({
   /** How long a dead member keeps its partitions before the group moves them. */
   PERSISTER_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 6000, maximum: 300000, default: 10000 }),
   LOG_LEVEL: LogLevel,
+  ...HttpTimeoutsEnv,
 });
 export type PersisterConfig = Readonly<Static<typeof PersisterEnv>>;
 

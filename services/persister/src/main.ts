@@ -1,5 +1,5 @@
 import { createPool } from '@tidings/db';
-import { splitList } from '@tidings/config';
+import { httpTimeouts, splitList } from '@tidings/config';
 import { createAtomicSender, createKafka, topicNames } from '@tidings/kafka';
 import { createHttpServer, createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { loadConfig } from './config.js';
@@ -15,6 +15,7 @@ const dlqSender = createAtomicSender({ kafka, transactionalId: `${config.KAFKA_T
 
 let consumerReady = false;
 const app = createHttpServer({
+  timeouts: httpTimeouts(config),
   logger,
   registry,
   readiness: {

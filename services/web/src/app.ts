@@ -1,13 +1,15 @@
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
-import { createHttpServer, type Logger } from '@tidings/runtime';
+import { createHttpServer, type Logger, type HttpTimeouts } from '@tidings/runtime';
 import { BUNDLE_NAME, SOURCE_FILES } from './bundle.js';
 import { registerDevRoutes } from './dev.js';
 import { registerGatewayProxy } from './proxy.js';
 import { registerStatic } from './static.js';
 
 export interface WebAppDeps {
+  /** Slow-client bounds from the service's config (`HTTP_*_TIMEOUT_MS`); defaults otherwise. */
+  httpTimeouts?: Partial<HttpTimeouts>;
   logger: Logger;
   registry: Registry;
   publicDir: string;
@@ -21,6 +23,7 @@ export const PAGE_FILES = [...SOURCE_FILES, BUNDLE_NAME, `${BUNDLE_NAME}.map`] a
 export async function buildWebApp(deps: WebAppDeps): Promise<FastifyInstance> {
   const bundlePath = `${deps.publicDir}/${BUNDLE_NAME}`;
   const app = createHttpServer({
+    timeouts: deps.httpTimeouts,
     logger: deps.logger,
     registry: deps.registry,
     bodyLimit: 16 * 1024,

@@ -1,10 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfigError, Host, LogLevel, parseConfig, Port, splitList } from '@tidings/config';
+import { ConfigError, Host, HttpTimeoutsEnv, LogLevel, parseConfig, Port, splitList } from '@tidings/config';
 
 export const WebEnv = Type.Object({
   WEB_PORT: Port(4500),
   WEB_HOST: Host,
   LOG_LEVEL: LogLevel,
+  ...HttpTimeoutsEnv,
   /** Comma-separated gateway base URLs (`http://127.0.0.1:4100,…`), handed to the page and used by the inbox proxy. */
   WEB_GATEWAY_URLS: Type.String({ pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$' }),
   /** Ingest base URL, for the page's "send a test notification" button (development only). */

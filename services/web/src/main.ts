@@ -1,3 +1,4 @@
+import { httpTimeouts } from '@tidings/config';
 import { createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { buildWebApp } from './app.js';
 import { buildBundle, PUBLIC_DIR } from './bundle.js';
@@ -10,6 +11,7 @@ logger.info({ file: bundle.file, bytes: bundle.bytes }, 'client bundle built');
 if (config.WEB_DEV_TOKENS) logger.warn('development endpoints are on: /dev/token mints tokens for any user (never in production)');
 
 const app = await buildWebApp({
+  httpTimeouts: httpTimeouts(config),
   logger,
   registry: createRegistry('web'),
   publicDir: PUBLIC_DIR,

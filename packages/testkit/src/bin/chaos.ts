@@ -57,8 +57,11 @@ try {
         ...process.env,
         KAFKA_BROKERS: brokers,
         DATABASE_URL: databaseUrl,
-        TIDINGS_TEST_FILTER: 'testkit/dist/chaos/',
+        // The fuzz suites, plus the persister's accepted-means-storable property test at full size.
+        TIDINGS_TEST_FILTER: 'testkit/dist/chaos/,persister/dist/storable',
         CHAOS_FUZZ_RUNS: process.env['CHAOS_FUZZ_RUNS'] ?? '10000',
+        // Every route of ingest, gateway and ops: 40,000 HTTP cases, with 10,000 WebSocket and 10,000 storable ones ≥ 50,000 in all.
+        CHAOS_HTTP_FUZZ_RUNS: process.env['CHAOS_HTTP_FUZZ_RUNS'] ?? '40000',
         CHAOS_ISOLATION_STEPS: process.env['CHAOS_ISOLATION_STEPS'] ?? '1000',
       },
     });

@@ -24,7 +24,7 @@ export const StackEnv = Type.Object({
   WEB_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 4500 }),
   /** npm test: node --test concurrency. */
   TIDINGS_TEST_CONCURRENCY: Type.Integer({ minimum: 1, default: 2 }),
-  /** npm test: only run test files whose path contains this. */
+  /** npm test: only run test files whose path contains this (or one of its comma-separated parts). */
   TIDINGS_TEST_FILTER: Type.Optional(Type.String()),
 });
 export type StackConfig = Readonly<Static<typeof StackEnv>>;

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Compiled test files (`*.test.js`) under each workspace's dist/ (packages, services, bench), sorted. */
+/** Compiled test files (`*.test.js`) under each workspace's dist/ (packages, services, bench) whose path contains `filter` (or one of its comma-separated parts), sorted. */
 export async function findTestFiles(root: string, filter?: string): Promise<string[]> {
   const out: string[] = [];
   for (const group of ['packages', 'services', 'bench']) {
@@ -13,7 +13,9 @@ export async function findTestFiles(root: string, filter?: string): Promise<stri
     }
     for (const name of names) await walk(join(root, group, name, 'dist'), out);
   }
-  return out.filter((f) => !filter || f.includes(filter)).sort();
+  // A comma separates alternatives: `testkit/dist/chaos/,persister/dist/storable`.
+  const wanted = filter?.split(',').filter((f) => f.length > 0) ?? [];
+  return out.filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w))).sort();
 }
 
 async function walk(dir: string, out: string[]): Promise<void> {

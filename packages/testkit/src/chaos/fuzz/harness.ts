@@ -7,9 +7,9 @@ import type { RunningService } from '../../stack/services.js';
  * service stays alive, and rejected input leaves the stored data alone.
  */
 
-/** Cases per fuzz target: 300 in `npm test`, 10,000 in `npm run chaos` (CHAOS_FUZZ_RUNS). */
-export function fuzzRuns(env: Record<string, string | undefined>): number {
-  const n = Number(env['CHAOS_FUZZ_RUNS'] ?? 300);
+/** Cases per fuzz target: 300 in `npm test`, 10,000 in `npm run chaos` (CHAOS_FUZZ_RUNS; `variable` overrides it for one target). */
+export function fuzzRuns(env: Record<string, string | undefined>, variable = 'CHAOS_FUZZ_RUNS'): number {
+  const n = Number(env[variable] ?? env['CHAOS_FUZZ_RUNS'] ?? 300);
   return Number.isInteger(n) && n > 0 ? n : 300;
 }
 
@@ -30,13 +30,29 @@ export async function runPool<T>(cases: readonly T[], concurrency: number, run: 
       try {
         problem = await run(cases[i]!, i);
       } catch (error) {
-        problem = `threw: ${error instanceof Error ? error.message : String(error)}`;
+        problem = `threw: ${describeError(error)}`;
       }
       if (problem && failures.length < 20) failures.push(`case ${i}: ${problem}`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return failures;
+}
+
+/**
+ * An error with its cause chain: fetch reports every transport failure as
+ * "fetch failed" and puts what happened (ECONNRESET, EPIPE, "other side
+ * closed") in `cause`.
+ */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = error;
+  for (let i = 0; i < 4 && e !== undefined && e !== null; i++) {
+    const err = e as { message?: unknown; code?: unknown; cause?: unknown };
+    parts.push([err.code, err.message ?? String(e)].filter((x) => x !== undefined && x !== '').join(' '));
+    e = err.cause;
+  }
+  return parts.join(' ← caused by: ');
 }
 
 const STATUSES = new Set<number>(Object.values(ERRORS).map((e) => e.status));

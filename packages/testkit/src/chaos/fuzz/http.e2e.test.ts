@@ -19,17 +19,26 @@ import { httpCase, type Credential, type HttpCase, type Service } from './http-c
  * ids they answered.
  */
 const env = testEnv();
-const runs = fuzzRuns(process.env);
+const runs = fuzzRuns(process.env, 'CHAOS_HTTP_FUZZ_RUNS');
 const seed = fuzzSeed(process.env);
 let ns: Namespace;
 let stack: Stack;
 let pool: pg.Pool;
 const logs: string[] = [];
-let creds: Record<Service, Record<Credential, string | undefined>>;
+/** Per service; the web page's proxy forwards gateway credentials, so it uses the gateway's. */
+let creds: Record<Exclude<Service, 'web'>, Record<Credential, string | undefined>>;
 
 before(async () => {
   ns = await createNamespace(env.brokers, env.databaseUrl);
-  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 1, withOps: true, log: (_l, line) => logs.push(line) });
+  stack = await startStack({
+    env: ns.env,
+    authEnv: testAuthEnv(env.authSecret),
+    gateways: 1,
+    withOps: true,
+    withWeb: true,
+    extraEnv: { web: { WEB_DEV_TOKENS: 'false' } },
+    log: (_l, line) => logs.push(line),
+  });
   pool = new pg.Pool({ connectionString: ns.databaseUrl, max: 2 });
   const s = env.authSecret;
   const user = await tokenFor(s, 'fuzz-user');
@@ -54,11 +63,11 @@ after(async () => {
   await ns?.drop();
 });
 
-const base = (svc: Service) => (svc === 'ingest' ? stack.ingest.url : svc === 'gateway' ? stack.gateways[0]!.url : stack.ops!.url);
+const base = (svc: Service) => ({ ingest: stack.ingest.url, gateway: stack.gateways[0]!.url, ops: stack.ops!.url, web: stack.web!.url })[svc];
 
 async function send(c: HttpCase): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = { ...c.headers };
-  const auth = creds[c.service][c.credential];
+  const auth = (c.service === 'web' ? creds.gateway : creds[c.service])[c.credential];
   if (auth) headers['authorization'] = auth;
   let body: string | undefined;
   if (c.raw !== undefined) body = c.raw;
@@ -109,7 +118,7 @@ test(`every HTTP route answers ${runs} hostile requests with defined errors and 
     const bad = undefinedError(r.status, r.body);
     return bad && `${c.method} ${c.service}${c.path.slice(0, 200)}: ${bad}`;
   });
-  for (const s of [stack.ingest, stack.gateways[0]!, stack.ops!]) await assertAlive(s);
+  for (const s of [stack.ingest, stack.gateways[0]!, stack.ops!, stack.web!]) await assertAlive(s);
   process.stdout.write(`# http fuzz: ${runs} cases (seed ${seed}), ${acceptedIds.size} ids accepted; statuses ${JSON.stringify(statuses)}\n`);
   assert.deepEqual(f2, [], `seed ${seed}`);
   if (acceptedIds.size > 0) await waitForPersisted(ns.databaseUrl, [...acceptedIds], 120000);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { CLIENT_MESSAGE_TYPES } from '@tidings/protocol';
 import { encodeFrame, text, type FrameSpec } from './frames.js';
+import { boundaryNumber, boundaryString, boundaryTimestamp, nested } from './boundary.js';
 import { HOSTILE_STRINGS } from './harness.js';
 
 /**
@@ -12,16 +13,16 @@ export type WsCase =
   | { kind: 'frames'; frames: FrameSpec[]; authenticated: boolean };
 
 const hostile = fc.constantFrom(...HOSTILE_STRINGS);
-const str = fc.oneof(fc.string({ maxLength: 40 }), hostile, fc.string({ unit: 'binary', maxLength: 40 }));
+const str = fc.oneof(fc.string({ maxLength: 40 }), hostile, fc.string({ unit: 'binary', maxLength: 40 }), boundaryString, boundaryTimestamp);
 const anyJson = fc.jsonValue({ maxDepth: 4 });
 
 /** Protocol-shaped messages with wrong, missing or hostile fields. */
 const message = fc.record(
   {
     type: fc.oneof(fc.constantFrom(...CLIENT_MESSAGE_TYPES, 'event', 'welcome', '', 'HELLO'), str),
-    id: fc.oneof(str, fc.integer(), anyJson),
+    id: fc.oneof(str, fc.integer(), anyJson, boundaryNumber),
     token: fc.oneof(str, fc.constant('a.b.c'), fc.constant('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.')),
-    cursor: fc.oneof(str, fc.base64String({ maxLength: 80 })),
+    cursor: fc.oneof(str, fc.base64String({ maxLength: 80 }), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map((n) => Buffer.from(`c1.e.0.${n}`).toString('base64url'))),
     ids: fc.oneof(fc.array(str, { maxLength: 5 }), anyJson),
     all: anyJson,
   },
@@ -36,6 +37,8 @@ const frame: fc.Arbitrary<FrameSpec> = fc.oneof(
   message.map((m) => text(JSON.stringify(m))),
   invalidUtf8.map((b) => text(b)),
   deepJson.map((b) => text(b)),
+  // Around LIMITS.jsonMaxDepth inside a protocol-shaped message.
+  fc.integer({ min: 55, max: 75 }).map((d) => text(JSON.stringify({ type: 'read', id: 'deep', ids: nested(d, 'a') }))),
   hugeArray.map((b) => text(b)),
   fc.integer({ min: 65537, max: 200000 }).map((n) => text(Buffer.alloc(n, 0x61))), // beyond GATEWAY_MAX_FRAME_BYTES
   fc.uint8Array({ maxLength: 200 }).map((b) => ({ opcode: 2, payload: Buffer.from(b) })), // binary
