@@ -6,6 +6,6 @@ import { defineConfig } from 'drizzle-kit';
 export default defineConfig({
   dialect: 'postgresql',
   schema: './packages/db/src/schema.ts',
-  // Top-level migrations/ (SPEC §2 layout); migrate() reads it from there too.
+  // Top-level migrations/ (docs/contract.md §2 layout); migrate() reads it from there too.
   out: './migrations',
 });

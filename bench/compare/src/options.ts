@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SCENARIOS, SYSTEMS, type ScenarioName, type SystemName } from './types.js';
 
-/** The bench's knobs, as CLI flags; defaults are the SPEC §9 workload, flags make a smoke run small. */
+/** The bench's knobs, as CLI flags; defaults are the docs/contract.md §9 workload, flags make a smoke run small. */
 export interface CompareOptions {
   scenario: ScenarioName;
   systems: SystemName[];

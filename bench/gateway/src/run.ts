@@ -14,7 +14,7 @@ import { percentile, round, table, type Row } from './report.js';
  * RSS per connection; (2) fan-out latency, event time (ingest accept) →
  * client receipt, at a given rate over a given number of connected clients.
  * Kafka, Postgres, ingest, persister, the gateway and these clients all share
- * this one machine (SPEC §9).
+ * this one machine (docs/contract.md §9).
  */
 interface Latency {
   p50: number;
@@ -35,7 +35,7 @@ interface FanoutResult {
   achievedPerSec: number;
   received: number;
   lost: number;
-  /** SPEC §9's measure: ingest's 202 reaching the producer → the event reaching the client. */
+  /** docs/contract.md §9's measure: ingest's 202 reaching the producer → the event reaching the client. */
   ackToReceiptMs: Latency;
   /** From the envelope's `time` (set by ingest on accept, before the Kafka commit). */
   eventTimeToReceiptMs: Latency;

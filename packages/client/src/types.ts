@@ -75,7 +75,7 @@ export interface ClientEvents {
   error: TidingsClientError;
 }
 
-/** Kinds of state request (SPEC §7); each produces state events on the user's stream. */
+/** Kinds of state request (docs/contract.md §7); each produces state events on the user's stream. */
 export type StateKind = 'read' | 'seen' | 'archive' | 'unarchive';
 /**
  * The answer to a state request: the state events written, and the requested

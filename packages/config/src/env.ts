@@ -25,7 +25,7 @@ export function splitList(value: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** Prefix for every Kafka topic name; empty in production (SPEC names). */
+/** Prefix for every Kafka topic name; empty in production (the names of docs/contract.md §2). */
 export const TopicPrefix = Type.String({ default: '', pattern: '^[A-Za-z0-9._-]{0,64}$' });
 
 /**

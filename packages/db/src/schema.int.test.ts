@@ -127,7 +127,7 @@ async function plan(query: { toSQL(): { sql: string; params: unknown[] } }): Pro
   }
 }
 
-test('the indexes serve the queries they exist for (SPEC §5)', async () => {
+test('the indexes serve the queries they exist for (docs/contract.md §5)', async () => {
   const replay = db
     .select()
     .from(events)

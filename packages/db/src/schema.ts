@@ -1,4 +1,4 @@
-// The Postgres schema (SPEC §5). drizzle-kit reads this file to generate the
+// The Postgres schema (docs/contract.md §5). drizzle-kit reads this file to generate the
 // SQL in /migrations: change it, then `npm run db:generate -- --name <what>`.
 // Self-contained on purpose (imports only drizzle-orm): drizzle-kit bundles it
 // on its own and does not follow this package's `.js` import suffixes.

@@ -1,7 +1,7 @@
 /**
- * Topic names and shapes (SPEC §2, §4). A prefix lets several independent
+ * Topic names and shapes (docs/contract.md §2, §4). A prefix lets several independent
  * Tidings deployments — or test namespaces — share one cluster; production
- * uses none, giving the SPEC names.
+ * uses none, giving the names of docs/contract.md §2.
  */
 export interface TopicNames {
   /** All notification and state events; key = userId. */
@@ -20,7 +20,7 @@ export function topicNames(prefix = ''): TopicNames {
   });
 }
 
-/** The SPEC names. */
+/** The names of docs/contract.md §2. */
 export const TOPICS = topicNames();
 
 /** Fixed at creation: a user's partition is part of every cursor. */

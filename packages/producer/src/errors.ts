@@ -8,7 +8,7 @@ import type { ValidationIssue } from '@tidings/protocol';
 export const PRODUCER_ERRORS = Object.freeze({
   /** A notification failed validation; `issues` names each bad field. */
   TIDINGS_ERR_VALIDATION: { retryable: false },
-  /** A payload or whole envelope is over the SPEC §4 size limits. */
+  /** A payload or whole envelope is over the docs/contract.md §4 size limits. */
   TIDINGS_ERR_TOO_LARGE: { retryable: false },
   /** An option of createProducer() is missing or invalid. */
   TIDINGS_ERR_PRODUCER_OPTIONS: { retryable: false },

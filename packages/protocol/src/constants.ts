@@ -4,10 +4,10 @@
  * pulling in TypeBox and Ajv (which the schemas in the main entry need).
  */
 
-/** SPEC §7: clients offer it, the server selects it. */
+/** docs/contract.md §7: clients offer it, the server selects it. */
 export const SUBPROTOCOL = 'tidings.v1';
 
-/** WebSocket close codes of SPEC §7. */
+/** WebSocket close codes of docs/contract.md §7. */
 export const CloseCode = Object.freeze({
   normal: 1000,
   goingAway: 1001,

@@ -78,7 +78,7 @@ export const StateEvent = Type.Object(
   { additionalProperties: false },
 );
 
-/** The Kafka record value (SPEC §4). Key = userId. */
+/** The Kafka record value (docs/contract.md §4). Key = userId. */
 export const Envelope = Type.Union([CreatedEvent, StateEvent]);
 export type CreatedEvent = Static<typeof CreatedEvent>;
 export type StateEvent = Static<typeof StateEvent>;

@@ -1,4 +1,4 @@
-/** Size and shape limits of SPEC §4; one place, shared by every edge. */
+/** Size and shape limits of docs/contract.md §4; one place, shared by every edge. */
 export const LIMITS = Object.freeze({
   /** Event ids double as idempotency keys. */
   idMaxLength: 128,
@@ -26,7 +26,7 @@ export const LIMITS = Object.freeze({
   positionMax: 9223372036854775807n,
 });
 
-/** userId and topic alphabet (SPEC §4): safe in URLs, logs and Kafka keys. */
+/** userId and topic alphabet (docs/contract.md §4): safe in URLs, logs and Kafka keys. */
 export const USER_ID_PATTERN = '^[A-Za-z0-9_.:@-]+$';
 /** Printable ASCII without spaces, so ids survive headers, URLs and logs. */
 export const ID_PATTERN = '^[\\x21-\\x7E]+$';

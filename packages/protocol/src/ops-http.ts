@@ -1,7 +1,7 @@
 import type { RebuildErrorCode } from './rebuild-errors.js';
 
 /**
- * The ops API's answers (SPEC §6, `/v1/ops/*`), shared by the ops service,
+ * The ops API's answers (docs/contract.md §6, `/v1/ops/*`), shared by the ops service,
  * which produces them, and the ops CLI and benchmarks, which read them.
  * Offsets and ids of database rows are decimal strings (they are bigints).
  * Their JSON Schemas, tied to these at compile time, are in ops-http-schemas.ts.

@@ -92,7 +92,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // Ids are ours: no reflection of a client-chosen request id into logs.
     genReqId: () => Math.random().toString(36).slice(2, 12),
     ajv: undefined,
-    // Path parameters carry user ids (≤256 chars, SPEC §4) and topics; the router's default of 100 refused valid ones with a bare 414.
+    // Path parameters carry user ids (≤256 chars, docs/contract.md §4) and topics; the router's default of 100 refused valid ones with a bare 414.
     routerOptions: { maxParamLength: 1024 },
     // Router-level rejections (malformed percent-encoding, over-long parameters) answer with catalogue codes too.
     frameworkErrors: (error, _req, res) => {

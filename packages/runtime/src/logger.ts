@@ -4,7 +4,7 @@ import { redactText } from './redact.js';
 export type { Logger };
 
 /**
- * JSON logs (SPEC §8). Anything that can hold a credential is redacted at
+ * JSON logs (docs/contract.md §8). Anything that can hold a credential is redacted at
  * the logger, so a careless `log.info({ req })` cannot leak a token.
  */
 export const REDACT_PATHS = [

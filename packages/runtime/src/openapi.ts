@@ -75,7 +75,7 @@ type Document = { components?: { schemas?: Record<string, unknown> }; paths?: Re
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } });
 
 /**
- * Every API route may answer with the catalogue's error body (SPEC §6). It is
+ * Every API route may answer with the catalogue's error body (docs/contract.md §6). It is
  * added to the document only, so the routes' own response schemas, which
  * also drive serialisation, stay limited to their successes.
  */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
 /**
- * Runs `stop` once on SIGTERM or SIGINT (SPEC §8 graceful shutdown), then
+ * Runs `stop` once on SIGTERM or SIGINT (docs/contract.md §8 graceful shutdown), then
  * exits. A second signal, or `stop` outliving `timeoutMs`, exits at once:
  * an operator must always be able to get rid of the process.
  */

@@ -79,7 +79,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   const wsOptions = {
     // ws defaults to 100 MiB; larger frames are refused with 1009.
     maxPayload: deps.maxFrameBytes,
-    // Select tidings.v1 when offered; a client offering none is accepted too (SPEC §7).
+    // Select tidings.v1 when offered; a client offering none is accepted too (docs/contract.md §7).
     handleProtocols: (protocols: Set<string>) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     // Frames are small JSON; deflate would cost tens of KB of zlib state per busy socket.
     perMessageDeflate: false,

@@ -15,7 +15,7 @@ export const GatewayEnv = Type.Object({
   ...HttpTimeoutsEnv,
   /** Server ping interval; a peer missing two pings is dropped. */
   GATEWAY_HEARTBEAT_MS: Type.Integer({ minimum: 100, maximum: 300000, default: 25000 }),
-  /** Time allowed for the first frame (`hello`), SPEC §7: 5 s. */
+  /** Time allowed for the first frame (`hello`), docs/contract.md §7: 5 s. */
   GATEWAY_HELLO_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
   /** Largest accepted client frame; larger ones close with 1009. */
   GATEWAY_MAX_FRAME_BYTES: Type.Integer({ minimum: 1024, maximum: 1048576, default: 65536 }),

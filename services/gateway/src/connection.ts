@@ -295,7 +295,7 @@ export function createGatewayNode(ctx: NodeContext): GatewayNode {
           break;
       }
       if (!beat) continue;
-      // SPEC §7: a peer that misses two pings is dropped.
+      // docs/contract.md §7: a peer that misses two pings is dropped.
       if (c.missedPongs >= 2) {
         metrics.heartbeatTimeouts.inc();
         c.ws.terminate();

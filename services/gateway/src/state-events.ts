@@ -15,7 +15,7 @@ const TYPE: Record<StateKind, StateEventType> = {
 export const USER_SOURCE = 'tidings-gateway';
 
 /**
- * State changes are events on the user's stream, never UPDATEs (SPEC §2):
+ * State changes are events on the user's stream, never UPDATEs (docs/contract.md §2):
  * they reach the persister's projection and every device of the user.
  * All events of one request are written atomically. Returns the event ids.
  */

@@ -30,7 +30,7 @@ export interface IngestDeps {
 }
 
 /**
- * The producer API (SPEC §6). Per request, in order: auth (onRequest, so an
+ * The producer API (docs/contract.md §6). Per request, in order: auth (onRequest, so an
  * unauthenticated caller never gets its body parsed or validated), the
  * per-service rate limit (keyed by the verified `sub`), body parsing within
  * the route's limit, schema validation, then the handler, which answers

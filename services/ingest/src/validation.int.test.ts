@@ -6,7 +6,7 @@ import { createNamespace, TEST_AUDIENCE, TEST_ISSUER, testEnv, tokenFor, topicEn
 import { startIngestApp, type IngestHarness } from './testing/harness.js';
 
 /**
- * The bad-input matrix (SPEC §3 G6, §6): every rejected request gets its
+ * The bad-input matrix (docs/contract.md §3 G6, §6): every rejected request gets its
  * specific status, stable code and field paths — and writes nothing at all
  * to Kafka (the events topic's end offsets do not move, so not even an
  * aborted transaction was started).

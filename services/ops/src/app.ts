@@ -40,7 +40,7 @@ export interface OpsDeps {
 }
 
 /**
- * The ops API (SPEC §6): history, redelivery, projection rebuilds, dead
+ * The ops API (docs/contract.md §6): history, redelivery, projection rebuilds, dead
  * letters, lag and the audit log. Reads need `ops:read`, actions
  * `ops:write`; every request is audited, refused ones included (G5).
  */

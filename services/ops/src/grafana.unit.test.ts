@@ -64,7 +64,7 @@ test('every metric a dashboard panel queries is defined by a service', async () 
   }
 });
 
-test('the dashboard covers the metrics that matter (SPEC §8)', async () => {
+test('the dashboard covers the metrics that matter (docs/contract.md §8)', async () => {
   const d = await dashboard();
   const exprs = d.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
   const required = [

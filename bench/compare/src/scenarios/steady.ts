@@ -4,7 +4,7 @@ import { PublishLog, runPaced } from '../publisher.js';
 import { groupTotal, startCpuWindow, usPerMessage } from '../cpu.js';
 import { cpuPids, makeUsers, round, settle, withSystem, type Ctx, type SystemRun } from './common.js';
 
-/** SPEC §9 steady: `rate` messages/s spread over `clients` connected clients on two nodes. */
+/** docs/contract.md §9 steady: `rate` messages/s spread over `clients` connected clients on two nodes. */
 export async function steady(ctx: Ctx): Promise<SystemRun> {
   const o = ctx.opts;
   const users = makeUsers(o.clients);

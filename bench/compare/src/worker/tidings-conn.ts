@@ -11,7 +11,7 @@ interface Frame {
 }
 
 /**
- * A raw SPEC §7 client: hello with the last cursor it holds, events carry
+ * A raw docs/contract.md §7 client: hello with the last cursor it holds, events carry
  * the sequence in `data.payload.s`. After an unexpected close it resumes on
  * the next gateway node with its cursor (full-jitter delay, 500 ms window,
  * like the SDK's first retry). No client-side dedupe: what is counted is

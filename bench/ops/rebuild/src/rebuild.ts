@@ -26,7 +26,7 @@ import { fillMirror, produceLog } from './fill.js';
 import { measureStorage, storageLines, type TableStorage } from './storage.js';
 
 /**
- * bench/ops/rebuild: projection rebuild speed (SPEC §9: ≥ 50,000 events/s)
+ * bench/ops/rebuild: projection rebuild speed (docs/contract.md §9: ≥ 50,000 events/s)
  * through the real ops API — from the Postgres mirror (a log written with
  * generate_series) and from Kafka (a log produced and persisted first).
  */
@@ -151,7 +151,7 @@ const result = {
   startedAt,
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memGb: Math.round(totalmem() / 2 ** 30), node: process.version, postgres },
   settings: { mirrorEvents: config.BENCH_MIRROR_EVENTS, kafkaEvents: config.BENCH_KAFKA_EVENTS, usersPerPartition: config.BENCH_USERS_PER_PARTITION, opsEnv },
-  target: { eventsPerSec: 50000, spec: 'SPEC §9 projection rebuild' },
+  target: { eventsPerSec: 50000, spec: 'docs/contract.md §9 projection rebuild' },
   runs,
   storage,
 };

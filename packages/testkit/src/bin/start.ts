@@ -7,7 +7,7 @@ import { startStack, type Stack } from '../stack/stack.js';
 /**
  * `npm start`: the whole platform on one machine — Kafka and Postgres (from
  * the environment or started here), migrations and topics, then ingest,
- * persister, ops and two gateway nodes as separate processes on the SPEC
+ * persister, ops and two gateway nodes as separate processes on the contract's
  * ports. Ctrl-C / SIGTERM stops everything it started.
  */
 const config = loadStackConfig();

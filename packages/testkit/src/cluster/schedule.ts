@@ -34,7 +34,7 @@ const portOf = (url: string) => new URL(url).port;
 
 async function stopCleanly(ctx: StepContext, name: string): Promise<void> {
   const code = await ctx.event(`${name} SIGTERM`, () => ctx.nodes.stop(name));
-  // SPEC §8: SIGTERM finishes in-flight work and exits; anything else is a failed shutdown.
+  // docs/contract.md §8: SIGTERM finishes in-flight work and exits; anything else is a failed shutdown.
   if (code !== 0) throw new Error(`${name} exited with ${code} after SIGTERM`);
 }
 

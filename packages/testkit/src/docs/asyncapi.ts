@@ -42,7 +42,7 @@ const KAFKA_BINDING = '0.5.0';
 
 /** The record contract for anything that writes the events topic, direct producers included (docs/protocol.md). */
 const envelopeRecord = {
-  ...message('envelope', [Envelope, 'A notification or state event (SPEC §4). Record key = userId.']),
+  ...message('envelope', [Envelope, 'A notification or state event (docs/contract.md §4). Record key = userId.']),
   description:
     'Record contract (docs/protocol.md, "Producing directly to Kafka"): key = the envelope\'s userId; partition = murmur2(key) & 0x7fffffff mod the topic\'s partition count ' +
     "(Java's default partitioner; librdkafka needs partitioner=murmur2_random); value = one JSON envelope of at most 64 KiB. A record that breaks it — " +
@@ -70,8 +70,8 @@ const deadLetterHeaders = {
 const refs = (names: string[]) => Object.fromEntries(names.map((n) => [n, { $ref: `#/components/messages/${n}` }]));
 
 /**
- * The AsyncAPI 3 document of the WebSocket protocol (SPEC §7) and the Kafka
- * topics (SPEC §4), generated from the protocol package's schemas so the
+ * The AsyncAPI 3 document of the WebSocket protocol (docs/contract.md §7) and the Kafka
+ * topics (docs/contract.md §4), generated from the protocol package's schemas so the
  * document cannot drift from the code.
  */
 export function buildAsyncApi(): Record<string, unknown> {

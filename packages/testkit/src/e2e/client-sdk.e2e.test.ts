@@ -13,7 +13,7 @@ import { requestJson } from '../testing/http.js';
 import { waitForPersisted } from '../testing/persisted.js';
 
 /**
- * The Node SDK against the real stack (SPEC §6, §7; issue 5): what an app
+ * The Node SDK against the real stack (docs/contract.md §6, §7; issue 5): what an app
  * built on `connect()` sees across node crashes, graceful drains, token
  * expiry and replays — each event once, in log order.
  */

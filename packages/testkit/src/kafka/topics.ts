@@ -9,7 +9,7 @@ export interface TopicSpec extends KafkaTopicSpec {
   replicationFactor?: number;
 }
 
-/** The platform's topics with the SPEC names (events 12 partitions, DLQ and control 1). */
+/** The platform's topics with the names of docs/contract.md §2 (events 12 partitions, DLQ and control 1). */
 export const DEFAULT_TOPICS: readonly TopicSpec[] = Object.freeze(topicSpecs());
 
 export interface EnsureTopicsOptions {

@@ -15,7 +15,7 @@ export const StackEnv = Type.Object({
   TIDINGS_HOME: Type.String({ default: join(homedir(), '.tidings') }),
   DOCKER_HOST: Type.Optional(Type.String()),
   LOG_LEVEL: Type.String({ default: 'info' }),
-  /** npm start: ports of the services (SPEC §6 defaults); the second gateway node takes GATEWAY_PORT + 1. */
+  /** npm start: ports of the services (docs/contract.md §6 defaults); the second gateway node takes GATEWAY_PORT + 1. */
   INGEST_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 4000 }),
   GATEWAY_PORT: Type.Integer({ minimum: 1, maximum: 65534, default: 4100 }),
   OPS_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 4200 }),

@@ -39,7 +39,7 @@ after(async () => {
   await ns?.drop();
 });
 
-/** Close codes a hostile peer may get (SPEC §7 plus RFC 6455 protocol errors); 1011 (server error) is not one. */
+/** Close codes a hostile peer may get (docs/contract.md §7 plus RFC 6455 protocol errors); 1011 (server error) is not one. */
 const DEFINED_CLOSE = new Set([1000, 1001, 1002, 1003, 1005, 1007, 1008, 1009, 4001, 4002, 4003, 4004, 4008, 4009]);
 const SERVER_TYPES = new Set(['welcome', 'event', 'synced', 'result', 'error', 'pong', 'token_expiring']);
 
