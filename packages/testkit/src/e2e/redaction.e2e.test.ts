@@ -5,6 +5,7 @@ import type { AuditPage } from '@tidings/protocol';
 import { tokenFor } from '../testing/auth.js';
 import { useStack } from '../testing/fixture.js';
 import { requestJson } from '../testing/http.js';
+import { jwtsIn } from '../testing/jwt.js';
 import { openSocket } from '../testing/ws-client.js';
 
 /**
@@ -23,13 +24,6 @@ before(async () => {
   await t.ready();
   opsToken = await t.token('ops-carol', ['ops:read', 'ops:write']);
 });
-
-/** Any JWT in `text` once percent-decoded (any number of times, `+` as space). */
-function jwtsIn(text: string): string[] {
-  let v = text;
-  for (let i = 0; i < 6; i++) v = v.replace(/\+/g, ' ').replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
-  return [...v.matchAll(/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g)].map((m) => m[0]);
-}
 
 const pct = (s: string, upper = false) => [...s].map((c) => `%${c.charCodeAt(0).toString(16)[upper ? 'toUpperCase' : 'toLowerCase']()}`).join('');
 /** The spellings of one token in a query: name and value encoded, repeated, cased, under other names. */

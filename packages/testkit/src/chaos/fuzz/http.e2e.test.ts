@@ -7,6 +7,7 @@ import { createNamespace, type Namespace } from '../../stack/namespace.js';
 import { startStack, type Stack } from '../../stack/stack.js';
 import { TEST_AUDIENCE, TEST_ISSUER, testAuthEnv, tokenFor } from '../../testing/auth.js';
 import { testEnv } from '../../testing/config.js';
+import { holdsToken } from '../../testing/jwt.js';
 import { waitForPersisted } from '../../testing/persisted.js';
 import { assertAlive, checksumTables, fuzzRuns, fuzzSeed, runPool, tokenLeaks, undefinedError } from './harness.js';
 import { httpCase, type Credential, type HttpCase, type Service } from './http-cases.js';
@@ -127,4 +128,8 @@ test(`every HTTP route answers ${runs} hostile requests with defined errors and 
 
   const tokens = Object.values(creds).flatMap((c) => Object.values(c)).filter((t): t is string => !!t?.startsWith('Bearer ')).map((t) => t.slice(7));
   assert.deepEqual(tokenLeaks(logs, tokens.filter((t) => t.split('.').length === 3 && t.split('.')[2]!.length > 10)), [], 'tokens appear in service logs');
+  // By meaning too: any JWT-shaped string, in any percent-encoding, in a log line or a stored audit row.
+  assert.deepEqual(logs.filter((l) => holdsToken(l)).map((l) => l.slice(0, 300)), [], 'JWTs appear in service logs');
+  const audit = await pool.query<{ row: string }>('SELECT a::text AS row FROM audit_log a');
+  assert.deepEqual(audit.rows.filter((r) => holdsToken(r.row)).map((r) => r.row.slice(0, 300)), [], 'JWTs appear in audit rows');
 });
