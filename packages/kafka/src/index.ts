@@ -8,3 +8,5 @@ export { toMessage } from './codec.js';
 export { misplacement, partitionCount, partitionFor } from './partition.js';
 export { EVENTS_PARTITIONS, topicNames, TOPICS, topicSpecs } from './topics.js';
 export type { TopicNames, TopicSpec } from './topics.js';
+export { superviseConsumer } from './supervise.js';
+export type { ConsumerEvents, ConsumerSupervisor, Stoppable, SuperviseOptions } from './supervise.js';

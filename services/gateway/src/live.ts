@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { misplacement } from '@tidings/kafka';
+import { misplacement, superviseConsumer, type ConsumerEvents } from '@tidings/kafka';
 import { parseEnvelope } from '@tidings/protocol';
 import type { Logger } from '@tidings/runtime';
 import { eventFrame } from './frames.js';
@@ -35,9 +35,17 @@ export interface LiveFeedOptions {
   deliver: (session: Session, out: OutFrame) => void;
   logger: Logger;
   onBatch?: (partition: number, lag: number) => void;
-  /** The consumer crashed and kafkajs will not restart it: live delivery has stopped. */
+  /**
+   * Waits before each new consumer after kafkajs gave one up; its length
+   * bounds the failures in a row before `onFatal`.
+   */
+  restartDelaysMs?: readonly number[];
+  /** No consumer could be kept running (`restartDelaysMs` exhausted): live delivery has stopped. */
   onFatal?: (error: Error) => void;
 }
+
+/** ≈ 2 minutes of new consumers (as the persister) before the node gives up. */
+const RESTART_DELAYS_MS = [500, 1000, 2000, 5000, 10000, 20000, 30000, 30000, 30000];
 
 export async function startLiveFeed(opts: LiveFeedOptions): Promise<LiveFeed> {
   const admin = opts.kafka.admin();
@@ -49,18 +57,6 @@ export async function startLiveFeed(opts: LiveFeedOptions): Promise<LiveFeed> {
   const advance = (partition: number, next: bigint) => {
     if (next > (position.get(partition) ?? 0n)) position.set(partition, next);
   };
-
-  // A fresh group per process: it has no committed offsets and no peers, and
-  // we position it explicitly at the log end read above, so no record
-  // between that read and the first fetch can slip past unseen.
-  const consumer: Consumer = opts.kafka.consumer({
-    groupId: `tidings-gateway-${opts.nodeId}-${randomBytes(4).toString('hex')}`,
-    maxWaitTimeInMs: 50,
-    sessionTimeout: 30000,
-    readUncommitted: false,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic: opts.topic, fromBeginning: false });
 
   const dispatch = (partition: number, m: KafkaMessage) => {
     const key = m.key?.toString('utf8');
@@ -81,38 +77,68 @@ export async function startLiveFeed(opts: LiveFeedOptions): Promise<LiveFeed> {
     for (const s of sessions) opts.deliver(s, out);
   };
 
-  // A rejoin (a session timeout after a long pause, or kafkajs restarting the
-  // consumer after a retriable crash) would resume from committed offsets —
-  // this group commits none, so from the log end — and silently skip records
-  // that live sessions are owed. Every join goes back to what was dispatched.
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    for (const [partition, offset] of position) consumer.seek({ topic: opts.topic, partition, offset: offset.toString() });
-  });
-  consumer.on(consumer.events.CRASH, (e) => {
-    if (!e.payload.restart) opts.onFatal?.(e.payload.error);
-  });
-
-  consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-    const { partition, batchSize, lastOffset } = e.payload;
-    // Marker-only batches still move the position (they never reach eachBatch).
-    if (batchSize === 0 && lastOffset !== undefined && lastOffset !== null) advance(partition, BigInt(lastOffset) + 1n);
-  });
-
-  const running = consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) dispatch(batch.partition, m);
-      advance(batch.partition, BigInt(batch.lastOffset()) + 1n);
-      opts.onBatch?.(batch.partition, Number(batch.offsetLag()));
-    },
-  });
-  // Registered synchronously, before the group join completes, so the first
-  // fetch of every partition starts exactly at the recorded position.
-  for (const [partition, offset] of position) {
-    consumer.seek({ topic: opts.topic, partition, offset: offset.toString() });
+  /**
+   * One consumer, reading from `position` on. A fresh group per consumer: it
+   * has no committed offsets and no peers, and it is positioned explicitly,
+   * so no record between the log-end read above (or the last dispatch of a
+   * consumer kafkajs gave up) and its first fetch can slip past unseen.
+   */
+  async function startConsumer(events: ConsumerEvents): Promise<Consumer> {
+    const consumer: Consumer = opts.kafka.consumer({
+      groupId: `tidings-gateway-${opts.nodeId}-${randomBytes(4).toString('hex')}`,
+      maxWaitTimeInMs: 50,
+      sessionTimeout: 30000,
+      readUncommitted: false,
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: opts.topic, fromBeginning: false });
+      // A rejoin (a session timeout after a long pause, or kafkajs restarting the
+      // consumer after a retriable crash) would resume from committed offsets —
+      // this group commits none, so from the log end — and silently skip records
+      // that live sessions are owed. Every join goes back to what was dispatched.
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        for (const [partition, offset] of position) consumer.seek({ topic: opts.topic, partition, offset: offset.toString() });
+        events.onJoin();
+      });
+      consumer.on(consumer.events.CRASH, (e) => events.onCrash(e.payload.error, e.payload.restart));
+      consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+        const { partition, batchSize, lastOffset } = e.payload;
+        // Marker-only batches still move the position (they never reach eachBatch).
+        if (batchSize === 0 && lastOffset !== undefined && lastOffset !== null) advance(partition, BigInt(lastOffset) + 1n);
+      });
+      const running = consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) dispatch(batch.partition, m);
+          advance(batch.partition, BigInt(batch.lastOffset()) + 1n);
+          opts.onBatch?.(batch.partition, Number(batch.offsetLag()));
+        },
+      });
+      // Registered synchronously, before the group join completes, so the first
+      // fetch of every partition starts exactly at the recorded position.
+      for (const [partition, offset] of position) {
+        consumer.seek({ topic: opts.topic, partition, offset: offset.toString() });
+      }
+      await running;
+      return consumer;
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
   }
-  await running;
+
+  // kafkajs gives a consumer up for good on some errors while a broker
+  // restarts; a new one resumes at `position`, so nothing is skipped or repeated.
+  const supervisor = superviseConsumer({
+    start: startConsumer,
+    delaysMs: opts.restartDelaysMs ?? RESTART_DELAYS_MS,
+    logger: opts.logger,
+    onReady: () => undefined,
+    onGiveUp: (error) => opts.onFatal?.(error),
+  });
+  await supervisor.started;
   opts.logger.info({ partitions: position.size }, 'live feed consuming');
 
   return {
@@ -123,7 +149,7 @@ export async function startLiveFeed(opts: LiveFeedOptions): Promise<LiveFeed> {
       return BigInt(latest.find((o) => o.partition === partition)?.high ?? '0');
     },
     async close() {
-      await consumer.disconnect();
+      await supervisor.stop();
       await admin.disconnect();
     },
   };

@@ -28,7 +28,7 @@ export interface PersisterOptions {
 }
 
 type PersisterMetrics = ReturnType<typeof createMetrics>;
-// A process may start several consumers in its life (see supervise.ts); a
+// A process may start several consumers in its life (see superviseConsumer in @tidings/kafka); a
 // registry refuses a metric name twice, so each registry gets one set.
 const metricsByRegistry = new WeakMap<Registry, PersisterMetrics>();
 

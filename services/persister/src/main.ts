@@ -1,10 +1,9 @@
 import { createPool } from '@tidings/db';
 import { httpTimeouts, splitList } from '@tidings/config';
-import { createAtomicSender, createKafka, topicNames } from '@tidings/kafka';
+import { createAtomicSender, createKafka, superviseConsumer, topicNames } from '@tidings/kafka';
 import { createHttpServer, createLogger, createRegistry, listeningUrl, onShutdown } from '@tidings/runtime';
 import { loadConfig } from './config.js';
 import { startPersister } from './consumer.js';
-import { superviseConsumer } from './supervise.js';
 
 const config = loadConfig();
 const logger = createLogger({ service: 'persister', level: config.LOG_LEVEL, node: config.PERSISTER_INSTANCE_ID });

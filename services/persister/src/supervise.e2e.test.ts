@@ -19,7 +19,7 @@ import {
  * while the broker is down (as after a host reboot), it does not exit — nothing
  * restarts it under `npm start` — but starts a new consumer with back-off and
  * persists once the broker is back. The same supervisor replaces a consumer
- * kafkajs gives up while running (supervise.unit.test.ts). Runs on a broker of
+ * kafkajs gives up while running (packages/kafka/src/supervise.unit.test.ts). Runs on a broker of
  * its own, since it stops it.
  */
 const env = testEnv();

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLogger } from '@tidings/runtime';
 import { superviseConsumer, type ConsumerEvents, type SuperviseOptions } from './supervise.js';
 
 /** A supervisor over fake consumers: each start() is scripted, timers run when the test says. */
@@ -19,7 +18,7 @@ function harness(script: Array<(events: ConsumerEvents) => void | 'throw'>, dela
       return { disconnect: async () => void disconnected.push(n) };
     },
     delaysMs,
-    logger: createLogger({ service: 'test', level: 'silent' }),
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
     onReady: (r) => ready.push(r),
     onGiveUp: (e) => (gaveUp = e),
     setTimer: (fn, ms) => {

@@ -1,4 +1,4 @@
-import type { Logger } from '@tidings/runtime';
+import type { Logger } from './client.js';
 
 /** What the supervisor needs of a running consumer. */
 export interface Stoppable {
@@ -34,10 +34,10 @@ export interface ConsumerSupervisor {
 /**
  * Keeps one consumer running. kafkajs gives a consumer up for good on
  * errors it deems fatal, among them "Failed to find group coordinator" while
- * a broker restarts (seen in the Kafka-restart test), and a failed connect
- * at start is no different. A new consumer in the same group resumes from the
- * committed offsets and the batch path is idempotent, so starting one is
- * always safe. Only after `delaysMs.length` failures in a row with no join
+ * a broker restarts, and a failed connect at start is no different. `start`
+ * must make a new consumer safe to start at any time: the persister's resumes
+ * from its group's committed offsets (its batch path is idempotent), a
+ * gateway feed's seeks to what it already dispatched. Only after `delaysMs.length` failures in a row with no join
  * between them does the process give up, for its supervisor to act.
  *
  * Invariant: at most one consumer exists and at most one restart is pending.
