@@ -33,7 +33,7 @@ export type { TestEnvironment } from './testing/config.js';
 export { TEST_AUDIENCE, TEST_ISSUER, testAuthEnv, tokenFor } from './testing/auth.js';
 export { openSocket } from './testing/ws-client.js';
 export type { TestSocket } from './testing/ws-client.js';
-export { requestJson } from './testing/http.js';
+export { postUntilAccepted, requestJson } from './testing/http.js';
 export type { JsonResponse } from './testing/http.js';
 export { waitForPersisted } from './testing/persisted.js';
 export { readTopic, topicEndOffsets } from './testing/topic.js';

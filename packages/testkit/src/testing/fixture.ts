@@ -1,5 +1,6 @@
 import { after, before } from 'node:test';
 import pg from 'pg';
+import { startKafka, type RunningKafka } from '../kafka/index.js';
 import { createNamespace, type Namespace } from '../stack/namespace.js';
 import { startStack, type Stack, type StackOptions } from '../stack/stack.js';
 import { testAuthEnv, tokenFor } from './auth.js';
@@ -22,9 +23,15 @@ export interface NamespaceFixture {
 /** The namespace plus the platform's services running in it as real processes. */
 export interface StackFixture extends NamespaceFixture {
   readonly stack: Stack;
+  /** The file's own broker (`ownBroker: true`), for tests that stop or restart it. */
+  readonly kafka: RunningKafka;
 }
 
-export type StackFixtureOptions = Omit<StackOptions, 'env' | 'authEnv'> & { poolMax?: number };
+export type StackFixtureOptions = Omit<StackOptions, 'env' | 'authEnv'> & {
+  poolMax?: number;
+  /** Start a broker for this file alone instead of using the run's shared one. */
+  ownBroker?: boolean;
+};
 
 function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`${what} is only available inside tests (after the file's before hook)`);
@@ -36,15 +43,17 @@ function required<T>(value: T | undefined, what: string): T {
  * database and, with `useStack`, the services. Cleanup runs in reverse order
  * even when setup failed halfway.
  */
-function useFixture(poolMax: number, stackOptions?: Omit<StackOptions, 'env' | 'authEnv'>): StackFixture {
+function useFixture(poolMax: number, stackOptions?: Omit<StackOptions, 'env' | 'authEnv'>, ownBroker = false): StackFixture {
   const env = testEnv();
+  let kafka: RunningKafka | undefined;
   let ns: Namespace | undefined;
   let pool: pg.Pool | undefined;
   let stack: Stack | undefined;
   let setup: Promise<void> | undefined;
   before(() => (setup = setUp()));
   async function setUp(): Promise<void> {
-    ns = await createNamespace(env.brokers, env.databaseUrl);
+    if (ownBroker) kafka = await startKafka({ heapMb: 384 });
+    ns = await createNamespace(kafka ? kafka.brokers.join(',') : env.brokers, env.databaseUrl);
     pool = new pg.Pool({ connectionString: ns.databaseUrl, max: poolMax });
     // Dropping the namespace terminates connections still open; that ends the file, it is not a failure.
     pool.on('error', () => undefined);
@@ -55,6 +64,7 @@ function useFixture(poolMax: number, stackOptions?: Omit<StackOptions, 'env' | '
     await pool?.end();
     await stack?.stop();
     await ns?.drop();
+    await kafka?.stop();
   });
   return {
     env,
@@ -67,6 +77,9 @@ function useFixture(poolMax: number, stackOptions?: Omit<StackOptions, 'env' | '
     get stack() {
       return required(stack, 'stack');
     },
+    get kafka() {
+      return required(kafka, 'kafka (ownBroker: true)');
+    },
     ready: () => required(setup, 'ready()'),
     token: (sub, scopes = [], ttlSec) => tokenFor(env.authSecret, sub, scopes, ttlSec),
   };
@@ -77,6 +90,6 @@ export function useNamespace(opts: { poolMax?: number } = {}): NamespaceFixture 
 }
 
 export function useStack(opts: StackFixtureOptions = {}): StackFixture {
-  const { poolMax, ...stackOptions } = opts;
-  return useFixture(poolMax ?? 3, stackOptions);
+  const { poolMax, ownBroker, ...stackOptions } = opts;
+  return useFixture(poolMax ?? 3, stackOptions, ownBroker);
 }

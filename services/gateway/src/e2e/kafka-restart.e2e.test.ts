@@ -1,18 +1,6 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createNamespace,
-  requestJson,
-  startKafka,
-  startStack,
-  testAuthEnv,
-  testEnv,
-  tokenFor,
-  type Namespace,
-  type RunningKafka,
-  type RunningService,
-  type Stack,
-} from '@tidings/testkit';
+import { postUntilAccepted, useStack, type RunningService } from '@tidings/testkit';
 import { connect, uniqueUser } from './helpers.js';
 
 /**
@@ -24,23 +12,7 @@ import { connect, uniqueUser } from './helpers.js';
  * way the sockets stay open and what is sent after the restart arrives live.
  * Runs on a broker of its own, since it stops it.
  */
-const env = testEnv();
-let kafka: RunningKafka;
-let ns: Namespace;
-let stack: Stack;
-let writer: string;
-
-before(async () => {
-  kafka = await startKafka({ heapMb: 384 });
-  ns = await createNamespace(kafka.brokers.join(','), env.databaseUrl);
-  stack = await startStack({ env: ns.env, authEnv: testAuthEnv(env.authSecret), gateways: 1, extraEnv: { ingest: { INGEST_SEND_TIMEOUT_MS: '1500' } } });
-  writer = await tokenFor(env.authSecret, 'billing', ['notifications:write']);
-});
-after(async () => {
-  await stack?.stop();
-  await ns?.drop();
-  await kafka?.stop();
-});
+const t = useStack({ ownBroker: true, gateways: 1, extraEnv: { ingest: { INGEST_SEND_TIMEOUT_MS: '1500' } } });
 
 /** Resolves once `service` logged a line matching `pattern`; rejects if it exits first or after `timeoutMs`. */
 function untilLogged(service: RunningService, pattern: RegExp, timeoutMs: number): Promise<void> {
@@ -63,33 +35,22 @@ function untilLogged(service: RunningService, pattern: RegExp, timeoutMs: number
   });
 }
 
-async function postUntilAccepted(userId: string, title: string): Promise<string> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const res = await requestJson<{ ids: string[] }>('POST', `${stack.ingest.url}/v1/notifications`, {
-      token: writer,
-      body: { userId, data: { category: 'test', title } },
-    });
-    if (res.status === 202) return res.body.ids[0]!;
-    assert.equal(res.status, 503, JSON.stringify(res.body));
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  assert.fail(`ingest did not accept ${title} within 60 s`);
-}
-
 test('a gateway keeps its sockets through a broker restart and delivers what is sent after it live', async () => {
-  const gateway = stack.gateways[0]!;
+  await t.ready();
+  const gateway = t.stack.gateways[0]!;
+  const writer = await t.token('billing', ['notifications:write']);
+  const send = async (userId: string, title: string) => (await postUntilAccepted(t.stack.ingest.url, writer, { userId, data: { category: 'test', title } }))[0]!;
   const user = uniqueUser('through-restart');
-  const { socket } = await connect(gateway.url, await tokenFor(env.authSecret, user));
-  const before = await postUntilAccepted(user, 'before');
+  const { socket } = await connect(gateway.url, await t.token(user));
+  const before = await send(user, 'before');
   await socket.waitForEvents(1, 30_000);
 
-  await kafka.restart({
+  await t.kafka.restart({
     // Down until the feed's consumer has crashed: the node must get past that.
     whileDown: () => untilLogged(gateway, /consumer crashed/, 90_000),
   });
 
-  const afterId = await postUntilAccepted(user, 'after');
+  const afterId = await send(user, 'after');
   const events = await socket.waitForEvents(2, 90_000).catch((error: unknown) => {
     throw new Error(`${(error as Error).message}\ngateway:\n${gateway.logs.slice(-30).join('\n')}`);
   });
